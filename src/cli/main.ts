@@ -1,0 +1,75 @@
+/**
+ * The command-line program. It only adapts: parses options, builds the context, calls the
+ * command's function, and maps what it returns or throws to an exit code.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, ExitCode, ExternalServiceError, exitCodeFor, isKnownError } from '../errors.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Builds the program with every working command registered. */
+export function buildProgram(): Command {
+  const program = new Command('connect-sync')
+    .description('Imports contacts from Connect (admissions CRM) into Cadence (SMS) and writes opt-outs back.')
+    .option('-c, --config <path>', 'config file (default: searched from the current folder: connect-sync.config.yaml, .connect-syncrc, …)')
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS))
+    .addOption(new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(['json', 'pretty']))
+    .option('-q, --quiet', 'only warnings and errors in the log, no progress')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  program.addHelpText(
+    'after',
+    `
+Examples:
+  $ connect-sync validate-config --offline          check the config file found from here
+  $ connect-sync -c /etc/connect-sync.yaml validate-config --offline
+
+Exit codes: 0 done · 1 some contacts failed · 2 config or usage error · 3 could not complete · 4 another import holds the lock`,
+  );
+  return program;
+}
+
+/** Runs the CLI on `argv` (process.argv form) and resolves with the exit code. */
+export async function run(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    const result: unknown = await program.parseAsync([...argv]).then(() => lastExitCode(program));
+    return typeof result === 'number' ? result : ExitCode.Ok;
+  } catch (error) {
+    return report(error);
+  }
+}
+
+const exitCodes = new WeakMap<Command, number>();
+
+/** Commands call this with what their function returned. */
+export function setExitCode(command: Command, code: number): void {
+  let root = command;
+  while (root.parent) root = root.parent;
+  exitCodes.set(root, code);
+}
+
+function lastExitCode(program: Command): number {
+  return exitCodes.get(program) ?? ExitCode.Ok;
+}
+
+/** Prints a failure: one clear line for known errors, the stack for bugs. */
+function report(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Help and version end with exit 0; usage errors with 2 (commander already printed them).
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help' || error.code === 'commander.version') return ExitCode.Ok;
+    return ExitCode.Config;
+  }
+  if (error instanceof ConfigError) {
+    process.stderr.write(`connect-sync: ${error.message}\n`);
+    for (const problem of error.problems) process.stderr.write(`  - ${problem.path ? `${problem.path}: ` : ''}${problem.message}\n`);
+  } else if (isKnownError(error)) {
+    const known = error as Error;
+    process.stderr.write(`connect-sync: ${known.message}\n`);
+    if (error instanceof ExternalServiceError && error.hint) process.stderr.write(`  check: ${error.hint}\n`);
+    if (known.cause instanceof Error) process.stderr.write(`  cause: ${known.cause.message}\n`);
+  } else {
+    process.stderr.write(`connect-sync: unexpected error (a bug; please report it)\n${(error as Error)?.stack ?? String(error)}\n`);
+  }
+  return exitCodeFor(error);
+}

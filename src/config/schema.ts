@@ -1,0 +1,160 @@
+/**
+ * The config file's schema (product.md §1): every key, its default and its range.
+ * Unknown keys are rejected everywhere (they are usually typos).
+ */
+import { z } from 'zod';
+import { IANAZone } from 'luxon';
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+const TimeZone = z
+  .string()
+  .refine((zone) => IANAZone.isValidZone(zone), { message: 'expected an IANA time zone such as America/New_York' });
+
+/** `HH:MM`, 24-hour clock. */
+const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time of day as HH:MM (00:00 to 23:59)');
+
+const positiveInt = (what: string) =>
+  z.number({ error: `expected ${what}` }).int(`expected ${what}`).positive(`expected ${what}`);
+
+const intInRange = (min: number, max: number) =>
+  z
+    .number({ error: `expected a whole number from ${min} to ${max}` })
+    .int(`expected a whole number from ${min} to ${max}`)
+    .min(min, `expected a whole number from ${min} to ${max}`)
+    .max(max, `expected a whole number from ${min} to ${max}`);
+
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+export const ConnectConfig = z.strictObject({
+  endpoint: HttpUrl,
+  clientName: nonEmpty,
+  passKey: nonEmpty,
+  timeZone: TimeZone.default('America/New_York'),
+  pageSize: intInRange(1, 500).default(500),
+  timeoutSeconds: intInRange(1, 600).default(60),
+});
+export type ConnectConfig = z.infer<typeof ConnectConfig>;
+
+export const CadenceConfig = z.strictObject({
+  baseUrl: HttpUrl.default('https://api.mongooseresearch.com'),
+  deptCode: nonEmpty,
+  apiKey: nonEmpty,
+  apiSecret: nonEmpty,
+  batchSize: intInRange(1, 1000).default(1000),
+  concurrency: intInRange(1, 16).default(4),
+  timeoutSeconds: intInRange(1, 600).default(60),
+});
+export type CadenceConfig = z.infer<typeof CadenceConfig>;
+
+export const StandardFields = z.strictObject({
+  firstName: nonEmpty,
+  lastName: nonEmpty,
+  mobileNumber: nonEmpty,
+  userIdentification: nonEmpty.optional(),
+});
+export type StandardFields = z.infer<typeof StandardFields>;
+
+export const OptOutConfig = z
+  .strictObject({
+    field: nonEmpty,
+    optedInValue: nonEmpty,
+    optedOutValue: nonEmpty,
+    emptyIsOptedIn: z.boolean().default(false),
+  })
+  .superRefine((optOut, ctx) => {
+    if (optOut.optedInValue.trim().toLowerCase() === optOut.optedOutValue.trim().toLowerCase()) {
+      ctx.addIssue({ code: 'custom', path: ['optedOutValue'], message: 'must differ from optedInValue (compared case-insensitively)' });
+    }
+  });
+export type OptOutConfig = z.infer<typeof OptOutConfig>;
+
+export const AdditionalField = z.strictObject({
+  contactField: nonEmpty,
+  cadenceField: nonEmpty,
+  hasList: z.boolean().default(false),
+});
+export type AdditionalField = z.infer<typeof AdditionalField>;
+
+export const Criteria = z.strictObject({
+  filterIds: z
+    .array(positiveInt('a positive integer'), { error: 'expected a list of filter ids' })
+    .min(1, 'expected at least one filter id')
+    .superRefine((ids, ctx) => {
+      ids.forEach((id, index) => {
+        if (ids.indexOf(id) !== index) ctx.addIssue({ code: 'custom', path: [index], message: `filter ${id} is listed twice` });
+      });
+    }),
+  sourceCode: nonEmpty,
+  lookbackMinutes: intInRange(0, 1440).default(10),
+});
+export type Criteria = z.infer<typeof Criteria>;
+
+export const ImportWindow = z.strictObject({
+  start: ClockTime.default('01:00'),
+  end: ClockTime.default('04:00'),
+  timeZone: TimeZone.default('America/New_York'),
+});
+export type ImportWindow = z.infer<typeof ImportWindow>;
+
+export const NightlyImport = z.strictObject({
+  enabled: z.boolean().default(true),
+  window: ImportWindow.default({ start: '01:00', end: '04:00', timeZone: 'America/New_York' }),
+});
+export type NightlyImport = z.infer<typeof NightlyImport>;
+
+export const SmtpConfig = z
+  .strictObject({
+    host: nonEmpty,
+    port: intInRange(1, 65535).default(587),
+    secure: z.boolean().default(false),
+    user: nonEmpty.optional(),
+    pass: nonEmpty.optional(),
+  })
+  .superRefine((smtp, ctx) => {
+    if ((smtp.user === undefined) !== (smtp.pass === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [smtp.user === undefined ? 'user' : 'pass'], message: 'user and pass go together' });
+    }
+  });
+export type SmtpConfig = z.infer<typeof SmtpConfig>;
+
+const Email = z.email({ error: 'expected an email address' });
+
+export const NotificationConfig = z.strictObject({
+  to: z.array(Email).min(1, 'expected at least one address'),
+  from: Email,
+  smtp: SmtpConfig,
+});
+export type NotificationConfig = z.infer<typeof NotificationConfig>;
+
+export const StateConfig = z.strictObject({
+  /** Relative paths are resolved against the config file's folder by the loader. */
+  path: nonEmpty.optional(),
+});
+
+export const Config = z.strictObject({
+  connect: ConnectConfig,
+  cadence: CadenceConfig,
+  standardFields: StandardFields,
+  optOut: OptOutConfig.optional(),
+  additionalFields: z.array(AdditionalField).default([]).superRefine((fields, ctx) => {
+    fields.forEach((field, index) => {
+      if (fields.findIndex((other) => other.cadenceField === field.cadenceField) !== index) {
+        ctx.addIssue({ code: 'custom', path: [index, 'cadenceField'], message: `${field.cadenceField} is filled twice` });
+      }
+    });
+  }),
+  criteria: Criteria,
+  nightlyImport: NightlyImport.default({ enabled: true, window: { start: '01:00', end: '04:00', timeZone: 'America/New_York' } }),
+  notification: NotificationConfig.optional(),
+  state: StateConfig.default({}),
+});
+/** The config as written, after defaults. */
+export type ConfigInput = z.infer<typeof Config>;
+
+/** The config the commands use: defaults applied, `state.path` resolved to an absolute path. */
+export type Config = Omit<ConfigInput, 'state'> & {
+  state: { path: string };
+  /** The file the config was read from (absolute), for messages. */
+  source: string;
+};

@@ -1,0 +1,212 @@
+/**
+ * What the core needs from the outside world, named as interfaces. The adapters in
+ * src/adapters implement them; tests may pass the real adapters pointed at the sandbox.
+ *
+ * Error contract for every port method:
+ * - `ExternalServiceError`: cannot go on (bad credentials, unreachable after retries,
+ *   malformed answers, application errors). The run ends with exit code 3.
+ * - `TransientFailure`: a transient failure outlived its retries. Only `CadenceSink.importBatch`
+ *   lets the run go on (its contacts go to the retry table).
+ */
+import type {
+  CadenceContact,
+  CadenceField,
+  CadenceUser,
+  ConnectAttribute,
+  ConnectContact,
+  ConnectFilter,
+  ConnectSourceCode,
+  ContactResult,
+  IssueCode,
+  OptOutChange,
+  Severity,
+} from './types.js';
+
+export interface FetchOptions {
+  /** Only contacts modified at or after this instant (inclusive, to the second). Absent: all. */
+  since?: Date;
+  signal?: AbortSignal;
+}
+
+/** Connect, the CRM: where contacts come from and where opt-outs are written back. */
+export interface ConnectSource {
+  getAttributes(): Promise<ConnectAttribute[]>;
+  getFilters(): Promise<ConnectFilter[]>;
+  getSourceCodes(): Promise<ConnectSourceCode[]>;
+  /**
+   * Every contact of one filter modified at or after `since`, page by page, in Connect's
+   * order (modifieddate, contactid). Keyset paging: no contact is lost to bulk updates or
+   * to contacts modified while paging; a contact may come twice if it changed meanwhile.
+   * `attributes` are internal attribute names.
+   */
+  fetchFilterContacts(filterId: number, attributes: readonly string[], options?: FetchOptions): AsyncIterable<ConnectContact[]>;
+  /** Writes attribute values on one contact, tagged with `sourceCode`. Returns the new modifieddate (UTC ISO). */
+  updateContact(contactId: string, values: Readonly<Record<string, string>>, sourceCode: string): Promise<{ modifiedAt: string }>;
+}
+
+/** Cadence, the SMS platform: where contacts go and where opt-outs come from. */
+export interface CadenceSink {
+  getUsers(): Promise<CadenceUser[]>;
+  getFields(): Promise<CadenceField[]>;
+  /**
+   * Imports one batch (at most `batchSize` contacts) and waits until Cadence has processed
+   * it: polls the batch with backoff, re-sends `failed` batches, retries 429/5xx honouring
+   * Retry-After. Resolves with one result per contact sent.
+   */
+  importBatch(contacts: readonly CadenceContact[], signal?: AbortSignal): Promise<ContactResult[]>;
+  /** The optouts feed from a position, page by page (oldest first). */
+  optOutChanges(from: OptOutPosition): AsyncIterable<{ changes: OptOutChange[]; position: OptOutPosition }>;
+}
+
+/** Where the write-back is in Cadence's optouts feed. */
+export interface OptOutPosition {
+  /** ISO 8601 UTC; the feed's `since` (inclusive). */
+  since?: string;
+  /** The feed's `cursor`, while a listing is unfinished. */
+  cursor?: string;
+}
+
+export interface MailMessage {
+  from: string;
+  to: readonly string[];
+  subject: string;
+  text: string;
+  html: string;
+  attachments: readonly { filename: string; path: string; contentType: string }[];
+}
+
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+}
+
+// ---- State -------------------------------------------------------------------------
+
+export type RunKind = 'import' | 'optouts';
+/** `interrupted`: the process died (kill -9, power loss) before recording an outcome. */
+export type RunOutcome = 'running' | 'ok' | 'contacts_failed' | 'failed' | 'interrupted';
+
+export interface FilterCounts {
+  matched: number;
+  imported: number;
+  errors: number;
+  warnings: number;
+}
+
+export interface RunCounts extends FilterCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  /** Per configured filter id. A contact in two filters counts in both. */
+  perFilter: Record<string, FilterCounts>;
+  /** The opt-out write-back's share of the run. */
+  writeBack: { written: number; failed: number; skipped: number };
+}
+
+export interface RunRecord {
+  id: string;
+  kind: RunKind;
+  pid: number;
+  host: string;
+  startedAt: string;
+  finishedAt?: string;
+  outcome: RunOutcome;
+  counts: RunCounts;
+  /** Why the run failed (outcome `failed`); never holds a secret. */
+  error?: string;
+  /** Path of the CSV report, when one was written. */
+  reportPath?: string;
+  /** Mail outcome: absent when no mail was attempted. */
+  mail?: { sent: boolean; at: string; error?: string };
+  /** Notes for the operator (`filter 70542 re-imported in full: mapping changed`). */
+  notes: string[];
+}
+
+export interface Watermark {
+  filterId: number;
+  /** `(modifiedAt, contactId)` of the newest contact whose outcome is final. */
+  modifiedAt: string;
+  contactId: string;
+  /** Fingerprint of what shapes the payload for this filter. */
+  fingerprint: string;
+  updatedAt: string;
+}
+
+export interface RetryEntry {
+  contactId: string;
+  payload: CadenceContact;
+  filterIds: number[];
+  reason: string;
+  attempts: number;
+  firstFailedAt: string;
+}
+
+/** One row of the run's report: a contact that was not imported, or was with a warning. */
+export interface RunIssue {
+  contactId: string;
+  firstName: string;
+  lastName: string;
+  /** The raw Connect value. */
+  mobileNumber: string;
+  filterIds: number[];
+  severity: Severity;
+  code: IssueCode;
+  message: string;
+}
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+/** What Cadence last reported about a contact's consent (optouts feed). */
+export interface CadenceConsent {
+  optedOut: boolean;
+  changedAt: string;
+  source: OptOutChange['source'];
+}
+
+/** The SQLite state file (product.md §4). All methods are synchronous (better-sqlite3). */
+export interface StateStore {
+  /** Takes the import lock; throws LockBusyError when a live process holds it, takes over a dead one's. */
+  acquireLock(holder: { pid: number; host: string }): void;
+  releaseLock(): void;
+  lockHolder(): LockHolder | undefined;
+
+  startRun(kind: RunKind): RunRecord;
+  /** Replaces the counts of a running run (progress survives a kill). */
+  updateRunCounts(runId: string, counts: RunCounts): void;
+  finishRun(runId: string, result: { outcome: Exclude<RunOutcome, 'running' | 'interrupted'>; counts: RunCounts; error?: string; reportPath?: string; notes?: string[] }): void;
+  recordMail(runId: string, mail: { sent: boolean; error?: string }): void;
+  getRun(runId: string): RunRecord | undefined;
+  /** Newest first. Runs left `running` by a dead process are reported `interrupted`. */
+  recentRuns(limit: number): RunRecord[];
+
+  getWatermark(filterId: number): Watermark | undefined;
+  listWatermarks(): Watermark[];
+  /** Sets all given watermarks in one transaction. */
+  setWatermarks(watermarks: readonly Omit<Watermark, 'updatedAt'>[]): void;
+
+  /** The last payload Cadence confirmed, per contact id asked for (absent when none). */
+  getConfirmed(contactIds: readonly string[]): Map<string, CadenceContact>;
+  /** Records confirmed payloads and removes those contacts from the retry table, in one transaction. */
+  recordConfirmed(entries: readonly { contactId: string; payload: CadenceContact }[]): void;
+  /** Forgets the confirmed payload of contacts Cadence rejected (so they are sent again when they change). */
+  forgetConfirmed(contactIds: readonly string[]): void;
+
+  putRetries(entries: readonly Omit<RetryEntry, 'attempts' | 'firstFailedAt'>[]): void;
+  listRetries(): RetryEntry[];
+  removeRetries(contactIds: readonly string[]): void;
+  countRetries(): number;
+
+  /** Adds report rows; a contact already reported with the same code gets the filters merged. */
+  addIssues(runId: string, issues: readonly RunIssue[]): void;
+  listIssues(runId: string): RunIssue[];
+
+  getOptOutPosition(): OptOutPosition & { seen: string[] };
+  setOptOutPosition(position: OptOutPosition & { seen: string[] }): void;
+  recordConsent(contactId: string, consent: CadenceConsent): void;
+  getConsent(contactIds: readonly string[]): Map<string, CadenceConsent>;
+
+  close(): void;
+}
