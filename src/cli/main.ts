@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, ExitCode, ExternalServiceError, exitCodeFor, isKnownError } from '../errors.js';
+import { registerValidateConfig } from './commands/validate-config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'only warnings and errors in the log, no progress')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
+  registerValidateConfig(program);
   program.addHelpText(
     'after',
     `
