@@ -70,6 +70,17 @@ export class LockBusyError extends Error {
   }
 }
 
+/**
+ * The state file cannot be used: not an SQLite file, not ours, written by a newer version,
+ * unreadable, or written to through a read-only store. Exit code 3, "could not complete".
+ */
+export class StateFileError extends Error {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'StateFileError';
+  }
+}
+
 /** Maps an error to its exit code; unknown errors are failures to complete (3). */
 export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof ConfigError || error instanceof UsageError) return ExitCode.Config;
@@ -83,7 +94,9 @@ export function isKnownError(error: unknown): boolean {
     error instanceof ConfigError ||
     error instanceof UsageError ||
     error instanceof ExternalServiceError ||
-    error instanceof LockBusyError
+    error instanceof LockBusyError ||
+    error instanceof StateFileError ||
+    error instanceof TransientFailure
   );
 }
 

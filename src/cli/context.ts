@@ -36,3 +36,28 @@ export function contextFrom(command: Command): CliContext {
 export function println(context: CliContext, line = ''): void {
   context.out.write(`${line}\n`);
 }
+
+const exitCodes = new WeakMap<Command, number>();
+
+function rootOf(command: Command): Command {
+  let root = command;
+  while (root.parent) root = root.parent;
+  return root;
+}
+
+/** The exit code the command that ran answered with (0 when none did). */
+export function lastExitCode(program: Command): number {
+  return exitCodes.get(program) ?? 0;
+}
+
+/**
+ * Adapts a command function to a commander action: builds the context from the global
+ * options and keeps the exit code the function resolves with.
+ */
+export function commandAction<Options>(
+  fn: (options: Options, context: CliContext) => Promise<number>,
+): (options: Options, command: Command) => Promise<void> {
+  return async (options, command) => {
+    exitCodes.set(rootOf(command), await fn(options, contextFrom(command)));
+  };
+}

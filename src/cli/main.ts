@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, ExitCode, ExternalServiceError, exitCodeFor, isKnownError } from '../errors.js';
+import { lastExitCode } from './context.js';
 import { registerValidateConfig } from './commands/validate-config.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -42,18 +43,6 @@ export async function run(argv: readonly string[]): Promise<number> {
   }
 }
 
-const exitCodes = new WeakMap<Command, number>();
-
-/** Commands call this with what their function returned. */
-export function setExitCode(command: Command, code: number): void {
-  let root = command;
-  while (root.parent) root = root.parent;
-  exitCodes.set(root, code);
-}
-
-function lastExitCode(program: Command): number {
-  return exitCodes.get(program) ?? ExitCode.Ok;
-}
 
 /** Prints a failure: one clear line for known errors, the stack for bugs. */
 function report(error: unknown): number {

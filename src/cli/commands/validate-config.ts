@@ -8,8 +8,7 @@ import { ExitCode } from '../../errors.js';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { configWarnings, describeConfig } from '../../config/summary.js';
-import { contextFrom, println, type CliContext } from '../context.js';
-import { setExitCode } from '../main.js';
+import { commandAction, println, type CliContext } from '../context.js';
 
 export interface ValidateConfigOptions {
   /** Check the file alone, contacting no service. */
@@ -70,8 +69,5 @@ Examples:
   $ connect-sync -c /etc/connect-sync/connect-sync.config.yaml validate-config --offline
   $ CONNECT_PASSKEY=… CADENCE_API_KEY=… CADENCE_API_SECRET=… connect-sync validate-config --offline`,
     )
-    .action(async (options: { offline?: boolean }, command: Command) => {
-      const code = await validateConfigCommand({ offline: options.offline === true }, contextFrom(command));
-      setExitCode(command, code);
-    });
+    .action(commandAction((options: { offline?: boolean }, context) => validateConfigCommand({ offline: options.offline === true }, context)));
 }

@@ -1,0 +1,285 @@
+/**
+ * The state store of product.md §4 over one SQLite file (better-sqlite3, WAL): runs,
+ * watermarks, confirmed payloads, retries, report rows, the import lock, the opt-out
+ * write-back position and the consent Cadence reported. Every method is synchronous.
+ */
+import os from 'node:os';
+import type BetterSqlite3 from 'better-sqlite3';
+import type {
+  CadenceConsent,
+  LockHolder,
+  OptOutPosition,
+  RetryEntry,
+  RunCounts,
+  RunIssue,
+  RunKind,
+  RunRecord,
+  StateStore,
+  Watermark,
+} from '../../core/ports.js';
+import type { CadenceContact } from '../../core/types.js';
+import { closeDatabase, openDatabase, type OpenedDatabase } from './database.js';
+import { confirmedTable, consentTable, retryTable } from './contacts.js';
+import * as lock from './lock.js';
+import { issueTable, runTable, type FinishResult } from './runs.js';
+import { StateFileError } from './state-file-error.js';
+
+export { StateFileError } from './state-file-error.js';
+export { emptyRunCounts, runIdAt } from './runs.js';
+export { isProcessAlive, type IsProcessAlive } from './lock.js';
+export { SCHEMA_VERSION } from './migrations.js';
+
+export interface StateStoreOptions {
+  /**
+   * For `--dry-run` and `status`: nothing is created or changed, and every write throws
+   * StateFileError. A missing file reads as an empty store.
+   */
+  readonly?: boolean;
+  /** The clock of every time stamp (UTC ISO 8601). */
+  now?: () => Date;
+  /** Liveness of a lock holder or running run; see lock.ts's isProcessAlive (the default). */
+  isProcessAlive?: lock.IsProcessAlive;
+  /** The process that runs record as theirs when no lock is held; this process by default. */
+  owner?: { pid: number; host: string };
+}
+
+/**
+ * Opens the state file at `path` (`:memory:` for a throwaway store), creating its folder,
+ * the file and its schema when missing. Throws StateFileError when the file is not a
+ * connect-sync state file or was written by a newer version.
+ */
+export function openStateStore(path: string, options: StateStoreOptions = {}): SqliteStateStore {
+  return new SqliteStateStore(path, openDatabase(path, { readonly: options.readonly === true }), options);
+}
+
+interface WatermarkRow {
+  filter_id: number;
+  modified_at: string;
+  contact_id: string;
+  fingerprint: string;
+  updated_at: string;
+}
+
+export class SqliteStateStore implements StateStore {
+  readonly path: string;
+  readonly readonly: boolean;
+  /** The dead holder the last acquireLock took the lock from (for the caller to log), if any. */
+  lastTakeover: LockHolder | undefined;
+
+  readonly #opened: OpenedDatabase;
+  readonly #db: BetterSqlite3.Database;
+  readonly #now: () => Date;
+  readonly #alive: lock.IsProcessAlive;
+  readonly #owner: { pid: number; host: string };
+  #held: LockHolder | undefined;
+  readonly #runs: ReturnType<typeof runTable>;
+  readonly #issues: ReturnType<typeof issueTable>;
+  readonly #confirmed: ReturnType<typeof confirmedTable>;
+  readonly #retries: ReturnType<typeof retryTable>;
+  readonly #consent: ReturnType<typeof consentTable>;
+
+  constructor(path: string, opened: OpenedDatabase, options: StateStoreOptions = {}) {
+    this.path = path;
+    this.readonly = opened.readonly;
+    this.#opened = opened;
+    this.#db = opened.db;
+    this.#now = options.now ?? (() => new Date());
+    this.#alive = options.isProcessAlive ?? lock.isProcessAlive;
+    this.#owner = options.owner ?? { pid: process.pid, host: os.hostname() };
+    // The lock this store holds is ours, hence alive, whatever the clock says.
+    this.#runs = runTable(this.#db, (pid, host, since) => lock.sameHolder(this.#held, { pid, host, since: since ?? '' }) || this.#alive(pid, host, since));
+    this.#issues = issueTable(this.#db);
+    this.#confirmed = confirmedTable(this.#db);
+    this.#retries = retryTable(this.#db);
+    this.#consent = consentTable(this.#db);
+  }
+
+  // ---- Lock --------------------------------------------------------------------------
+
+  /** Takes the lock, or keeps it if this store holds it already. Sets `lastTakeover`. */
+  acquireLock(holder: { pid: number; host: string }): void {
+    this.#writable('acquireLock');
+    const acquired = lock.acquireLock(this.#db, holder, this.#stamp(), this.#held, this.#alive);
+    this.#held = acquired.holder;
+    this.lastTakeover = acquired.takenOver;
+  }
+
+  /** Releases the lock if this store (or, when it took none, this process) holds it. */
+  releaseLock(): void {
+    this.#writable('releaseLock');
+    lock.releaseLock(this.#db, this.#held ?? this.#owner);
+    this.#held = undefined;
+  }
+
+  lockHolder(): LockHolder | undefined {
+    return lock.readLockHolder(this.#db);
+  }
+
+  /** Removes whatever lock is there, live or not; returns the holder it removed. Not part of StateStore. */
+  breakLock(): LockHolder | undefined {
+    this.#writable('breakLock');
+    this.#held = undefined;
+    return lock.breakLock(this.#db);
+  }
+
+  // ---- Runs --------------------------------------------------------------------------
+
+  /** Starts a run owned by the lock this store holds (or by `owner` without one). */
+  startRun(kind: RunKind): RunRecord {
+    this.#writable('startRun');
+    return this.#runs.start(kind, this.#held ?? this.#owner, this.#now(), this.#held?.since);
+  }
+
+  updateRunCounts(runId: string, counts: RunCounts): void {
+    this.#writable('updateRunCounts');
+    this.#runs.updateCounts(runId, counts);
+  }
+
+  finishRun(runId: string, result: FinishResult): void {
+    this.#writable('finishRun');
+    this.#runs.finish(runId, result, this.#now());
+  }
+
+  recordMail(runId: string, mail: { sent: boolean; error?: string }): void {
+    this.#writable('recordMail');
+    this.#runs.recordMail(runId, mail, this.#now());
+  }
+
+  getRun(runId: string): RunRecord | undefined {
+    return this.#runs.get(runId);
+  }
+
+  recentRuns(limit: number): RunRecord[] {
+    return this.#runs.recent(limit);
+  }
+
+  // ---- Watermarks --------------------------------------------------------------------
+
+  getWatermark(filterId: number): Watermark | undefined {
+    const row = this.#db.prepare<[number], WatermarkRow>('SELECT * FROM watermarks WHERE filter_id = ?').get(filterId);
+    return row === undefined ? undefined : toWatermark(row);
+  }
+
+  listWatermarks(): Watermark[] {
+    return this.#db.prepare<[], WatermarkRow>('SELECT * FROM watermarks ORDER BY filter_id').all().map(toWatermark);
+  }
+
+  setWatermarks(watermarks: readonly Omit<Watermark, 'updatedAt'>[]): void {
+    this.#writable('setWatermarks');
+    const upsert = this.#db.prepare(
+      `INSERT INTO watermarks (filter_id, modified_at, contact_id, fingerprint, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (filter_id) DO UPDATE SET modified_at = excluded.modified_at, contact_id = excluded.contact_id,
+         fingerprint = excluded.fingerprint, updated_at = excluded.updated_at`,
+    );
+    const at = this.#stamp();
+    this.#db.transaction(() => {
+      for (const mark of watermarks) upsert.run(mark.filterId, mark.modifiedAt, mark.contactId, mark.fingerprint, at);
+    })();
+  }
+
+  // ---- Confirmed payloads and retries ------------------------------------------------
+
+  getConfirmed(contactIds: readonly string[]): Map<string, CadenceContact> {
+    return this.#confirmed.get(contactIds);
+  }
+
+  /**
+   * The confirmed payloads as stored (`JSON.stringify` of what recordConfirmed got), so a
+   * caller can compare its own `JSON.stringify(payload)` without parsing. Not part of StateStore.
+   */
+  getConfirmedJson(contactIds: readonly string[]): Map<string, string> {
+    return this.#confirmed.getJson(contactIds);
+  }
+
+  recordConfirmed(entries: readonly { contactId: string; payload: CadenceContact }[]): void {
+    this.#writable('recordConfirmed');
+    this.#confirmed.record(
+      entries.map((entry) => ({ contactId: entry.contactId, json: JSON.stringify(entry.payload) })),
+      this.#stamp(),
+    );
+  }
+
+  forgetConfirmed(contactIds: readonly string[]): void {
+    this.#writable('forgetConfirmed');
+    this.#confirmed.forget(contactIds);
+  }
+
+  putRetries(entries: readonly Omit<RetryEntry, 'attempts' | 'firstFailedAt'>[]): void {
+    this.#writable('putRetries');
+    this.#retries.put(entries, this.#stamp());
+  }
+
+  /** Oldest first failure first. */
+  listRetries(): RetryEntry[] {
+    return this.#retries.list();
+  }
+
+  removeRetries(contactIds: readonly string[]): void {
+    this.#writable('removeRetries');
+    this.#retries.remove(contactIds);
+  }
+
+  countRetries(): number {
+    return this.#retries.count();
+  }
+
+  // ---- Report rows -------------------------------------------------------------------
+
+  addIssues(runId: string, issues: readonly RunIssue[]): void {
+    this.#writable('addIssues');
+    this.#issues.add(runId, issues);
+  }
+
+  /** In the order they were first added. */
+  listIssues(runId: string): RunIssue[] {
+    return this.#issues.list(runId);
+  }
+
+  // ---- Opt-out write-back ------------------------------------------------------------
+
+  getOptOutPosition(): OptOutPosition & { seen: string[] } {
+    const row = this.#db
+      .prepare<[], { since: string | null; cursor: string | null; seen: string }>('SELECT since, cursor, seen FROM optout_position WHERE id = 1')
+      .get();
+    if (row === undefined) return { seen: [] };
+    return {
+      ...(row.since !== null && { since: row.since }),
+      ...(row.cursor !== null && { cursor: row.cursor }),
+      seen: JSON.parse(row.seen) as string[],
+    };
+  }
+
+  setOptOutPosition(position: OptOutPosition & { seen: string[] }): void {
+    this.#writable('setOptOutPosition');
+    this.#db
+      .prepare('INSERT OR REPLACE INTO optout_position (id, since, cursor, seen) VALUES (1, ?, ?, ?)')
+      .run(position.since ?? null, position.cursor ?? null, JSON.stringify(position.seen));
+  }
+
+  /** Keeps the newest report per contact: an older `changedAt` does not overwrite a newer one. */
+  recordConsent(contactId: string, consent: CadenceConsent): void {
+    this.#writable('recordConsent');
+    this.#consent.record(contactId, consent);
+  }
+
+  getConsent(contactIds: readonly string[]): Map<string, CadenceConsent> {
+    return this.#consent.get(contactIds);
+  }
+
+  /** Closes the file (the lock is not released: call releaseLock first). Idempotent. */
+  close(): void {
+    closeDatabase(this.#opened);
+  }
+
+  #stamp(): string {
+    return this.#now().toISOString();
+  }
+
+  #writable(method: string): void {
+    if (this.readonly) throw new StateFileError(`the state file was opened read-only; ${method} would change it`);
+  }
+}
+
+function toWatermark(row: WatermarkRow): Watermark {
+  return { filterId: row.filter_id, modifiedAt: row.modified_at, contactId: row.contact_id, fingerprint: row.fingerprint, updatedAt: row.updated_at };
+}
