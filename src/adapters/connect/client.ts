@@ -1,0 +1,204 @@
+/**
+ * The Connect client: connect-api.md's methods over SOAP 1.1, implementing ConnectSource.
+ * Transient failures are retried (see the errors table); everything that outlives its
+ * retries or breaks the contract becomes an ExternalServiceError, which ends the run.
+ * The PassKey goes into request bodies only: never into logs, errors or hints.
+ */
+import type { Dispatcher } from 'undici';
+import type { ConnectConfig } from '../../config/schema.js';
+import type { ConnectSource, FetchOptions } from '../../core/ports.js';
+import type { ConnectContact } from '../../core/types.js';
+import { ExternalServiceError } from '../../errors.js';
+import { silentLogger, type Logger } from '../../log.js';
+import { createAgent, retryAfterOf, sendOnce, statusFailure, TRANSIENT_STATUSES, type HttpResponse, type HttpTarget } from '../http/request.js';
+import { RetriesExhausted, retryPolicy, TransientError, withRetry, type RetryPolicy } from '../http/retry.js';
+import { connectClock } from './dates.js';
+import { createKeysetPager, PagingError, repeatedLocalTimes } from './keyset.js';
+import { MalformedResponse, toAttributes, toContactsPage, toFilters, toSourceCodes, toUpdateResult } from './schema.js';
+import {
+  attributeNamesXml,
+  attributeValuesXml,
+  buildEnvelope,
+  filterIdsXml,
+  readEnvelope,
+  readResult,
+  soapAction,
+  UnparseableResponse,
+  type Envelope,
+  type ResultDocument,
+} from './soap.js';
+
+export interface ConnectClientOptions {
+  logger?: Logger;
+  retry?: Partial<RetryPolicy>;
+  /** An undici dispatcher to use instead of the client's own keep-alive agent (not closed by close()). */
+  dispatcher?: Dispatcher;
+  /** Records each page re-reads to notice contacts that moved meanwhile (default 5). */
+  overlap?: number;
+  /** Re-reads from record 1 in a row at one modifieddate before giving up (default 10). */
+  maxRestarts?: number;
+}
+
+export type ConnectClient = ConnectSource & { close(): Promise<void> };
+
+const ENDPOINT_HINT = 'check connect.endpoint';
+
+/** Application errors whose cause is a config key, and that key. */
+const ERROR_HINTS: readonly (readonly [RegExp, string])[] = [
+  [/^Invalid ClientName or PassKey/i, 'check connect.clientName / connect.passKey'],
+  [/^Unknown attribute:/i, 'check standardFields, optOut.field and additionalFields[].contactField'],
+  [/^Unknown filter:/i, 'check criteria.filterIds'],
+  [/^Unknown source code:/i, 'check criteria.sourceCode'],
+];
+
+/** Creates the client; call close() when done to release its connections. */
+export function createConnectClient(config: ConnectConfig, options: ConnectClientOptions = {}): ConnectClient {
+  const logger = options.logger ?? silentLogger();
+  const policy = retryPolicy(options.retry);
+  const ownAgent = options.dispatcher ? undefined : createAgent({ connections: 4, timeoutMs: config.timeoutSeconds * 1000 });
+  const target: HttpTarget = {
+    service: 'Connect',
+    dispatcher: options.dispatcher ?? ownAgent!,
+    timeoutMs: config.timeoutSeconds * 1000,
+    logger,
+  };
+  const url = new URL(config.endpoint);
+  const clock = connectClock(config.timeZone);
+  const isRepeatedLocalTime = repeatedLocalTimes(clock);
+
+  /** Keeps the PassKey out of anything built from the server's words. */
+  function redact(text: string): string {
+    return text.split(config.passKey).join('[redacted]');
+  }
+
+  /** Calls a method and returns its `<returndata>`, retrying transient failures. */
+  async function call(method: string, params: readonly (readonly [string, string])[], signal?: AbortSignal): Promise<unknown> {
+    const body = buildEnvelope(method, [['ClientName', config.clientName], ['PassKey', config.passKey], ...params]);
+    const headers = { 'content-type': 'text/xml; charset=utf-8', soapaction: soapAction(method) };
+    try {
+      return await withRetry(
+        async (attempt) => interpret(method, await sendOnce(target, { method: 'POST', url, headers, body, operation: method }, attempt, signal)),
+        { policy, signal, logger, context: { service: 'Connect', operation: method } },
+      );
+    } catch (error) {
+      throw asServiceError(error, method);
+    }
+  }
+
+  /** What one HTTP answer means: the returndata, or a transient or fatal failure. */
+  function interpret(method: string, response: HttpResponse): unknown {
+    if (response.status !== 200 && response.status !== 500) {
+      if (TRANSIENT_STATUSES.has(response.status)) throw statusFailure(response, policy);
+      throw new ExternalServiceError('Connect', `${method}: unexpected HTTP ${response.status}`, { hint: ENDPOINT_HINT });
+    }
+    let envelope: Envelope;
+    let result: ResultDocument | undefined;
+    try {
+      envelope = readEnvelope(response.body, method);
+      if (envelope.kind === 'result' && response.status === 200) result = readResult(envelope.document);
+    } catch (error) {
+      if (!(error instanceof UnparseableResponse)) throw error;
+      // Transient once (a cut connection, a proxy's error page), then fatal: never "no contacts".
+      throw new TransientError('unparseable', `unparseable answer to ${method} (HTTP ${response.status}): ${redact(error.message)}`, {
+        status: response.status,
+        maxFailures: 2,
+      });
+    }
+    if (envelope.kind === 'fault') {
+      const fault = redact(`${envelope.code}: ${envelope.message}`);
+      if (envelope.side === 'server') {
+        throw new TransientError('fault', `SOAP fault ${fault}`, { status: response.status, retryAfterMs: retryAfterOf(response, policy) });
+      }
+      throw new ExternalServiceError('Connect', `${method} was refused: SOAP fault ${fault}`);
+    }
+    if (!result) throw statusFailure(response, policy, 'a result with a server error status');
+    if (result.kind === 'error') {
+      const message = redact(result.message);
+      const hint = ERROR_HINTS.find(([pattern]) => pattern.test(message))?.[1];
+      throw new ExternalServiceError('Connect', message, hint ? { hint } : {});
+    }
+    return result.returndata;
+  }
+
+  function asServiceError(error: unknown, method: string): unknown {
+    if (error instanceof RetriesExhausted) {
+      const { last, attempts } = error;
+      const hint = last.kind === 'unreachable' || last.kind === 'network' || last.kind === 'timeout' ? ENDPOINT_HINT : undefined;
+      const what =
+        last.kind === 'unreachable'
+          ? `unreachable after ${attempts} attempts`
+          : last.kind === 'unparseable'
+            ? `malformed answers to ${method} after ${attempts} attempts`
+            : `${method} failed after ${attempts} attempts`;
+      return new ExternalServiceError('Connect', `${what}: ${last.message}`, { hint, cause: last });
+    }
+    if (error instanceof MalformedResponse || error instanceof PagingError) {
+      return new ExternalServiceError('Connect', `malformed answer: ${redact(error.message)}`, { cause: error });
+    }
+    return error;
+  }
+
+  /** Converts a returndata, mapping contract breaches to ExternalServiceError. */
+  function convert<T>(method: string, convertData: () => T): T {
+    try {
+      return convertData();
+    } catch (error) {
+      throw asServiceError(error, method);
+    }
+  }
+
+  async function* fetchFilterContacts(filterId: number, attributes: readonly string[], fetch: FetchOptions = {}): AsyncGenerator<ConnectContact[]> {
+    const pager = createKeysetPager<ConnectContact>({
+      modifiedSince: fetch.since ? clock.format(fetch.since) : '',
+      pageSize: config.pageSize,
+      overlap: options.overlap ?? 5,
+      maxRestarts: options.maxRestarts ?? 10,
+      isRepeatedLocalTime,
+    });
+    const fixed = [
+      ['FilterIdsXml', filterIdsXml(filterId)],
+      ['AttributesXml', attributeNamesXml([...new Set(attributes)])],
+    ] as const;
+    for (let query = pager.next(); query; query = pager.next()) {
+      const returndata = await call(
+        'GetFilterContacts',
+        [...fixed, ['ModifiedSince', query.modifiedSince], ['StartingRecord', String(query.startingRecord)], ['EndingRecord', String(query.endingRecord)]],
+        fetch.signal,
+      );
+      const page = convert('GetFilterContacts', () => toContactsPage(returndata, clock, query.startingRecord));
+      const { fresh, restarted } = convert('GetFilterContacts', () => pager.accept(page.contacts, page.total));
+      if (restarted) {
+        logger.warn({ filterId, modifiedSince: query.modifiedSince }, 'contacts changed while paging; re-reading from the first record at this date');
+      }
+      logger.debug({ filterId, ...query, received: page.contacts.length, fresh: fresh.length, total: page.total }, 'contacts page');
+      if (fresh.length > 0) yield fresh;
+    }
+  }
+
+  return {
+    async getAttributes() {
+      const returndata = await call('GetAllAttributes', []);
+      return convert('GetAllAttributes', () => toAttributes(returndata));
+    },
+    async getFilters() {
+      const returndata = await call('GetAllFilters', []);
+      return convert('GetAllFilters', () => toFilters(returndata));
+    },
+    async getSourceCodes() {
+      const returndata = await call('GetSourceCodes', []);
+      return convert('GetSourceCodes', () => toSourceCodes(returndata));
+    },
+    fetchFilterContacts,
+    async updateContact(contactId, values, sourceCode) {
+      const returndata = await call('UpdateContact', [
+        ['ContactId', contactId],
+        ['AttributesXml', attributeValuesXml(values)],
+        ['SourceCode', sourceCode],
+      ]);
+      return convert('UpdateContact', () => toUpdateResult(returndata, contactId, clock));
+    },
+    async close() {
+      await ownAgent?.close();
+    },
+  };
+}

@@ -1,0 +1,176 @@
+/**
+ * The shapes of Connect's `<returndata>` documents (connect-api.md "Methods"), as zod
+ * schemas over fast-xml-parser's output, and their conversion to the domain types.
+ * Parsed text is still XML-escaped (entity processing is off, see soap.ts): the `Text`
+ * schema decodes each leaf exactly once.
+ */
+import { z } from 'zod';
+import type { AttributeValue, ConnectAttribute, ConnectContact, ConnectFilter, ConnectSourceCode, ListItem } from '../../core/types.js';
+import type { ConnectClock } from './dates.js';
+import { leafText } from './soap.js';
+
+/** An answer that is well-formed but breaks the contract (a contact without a contactid…). Never retried. */
+export class MalformedResponse extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedResponse';
+  }
+}
+
+/** A text leaf, decoded. */
+const Text = z.unknown().transform((node, ctx) => {
+  let text: string | undefined;
+  try {
+    text = leafText(node);
+  } catch (error) {
+    ctx.issues.push({ code: 'custom', message: (error as Error).message, input: node });
+    return z.NEVER;
+  }
+  if (text === undefined) {
+    ctx.issues.push({ code: 'custom', message: 'expected text', input: node });
+    return z.NEVER;
+  }
+  return text;
+});
+
+/** An element holding child elements; with whitespace kept, an empty one parses as a string. */
+function element<Shape extends z.ZodRawShape>(shape: Shape) {
+  return z.preprocess((node) => (typeof node === 'string' && node.trim() === '' ? {} : node), z.object(shape));
+}
+
+const PositiveInteger = Text.pipe(z.string().trim().regex(/^0*[1-9]\d*$/, 'expected a positive integer'));
+
+export const AttributesReturnData = element({
+  attributes: element({
+    attribute: z
+      .array(element({ name: Text.pipe(z.string().trim().min(1)), mappingname: Text, type: Text.pipe(z.enum(['text', 'number', 'date', 'list'])) }))
+      .default([]),
+  }),
+});
+
+export const FiltersReturnData = element({
+  filters: element({
+    filter: z.array(element({ id: PositiveInteger, name: Text })).default([]),
+  }),
+});
+
+export const SourceCodesReturnData = element({
+  sourcecodes: element({
+    sourcecode: z.array(element({ code: Text, description: Text })).default([]),
+  }),
+});
+
+const WireItem = element({ value: Text, display: Text });
+const WireAttribute = element({
+  name: Text,
+  value: Text.optional(),
+  item: z.array(WireItem).optional(),
+});
+const WireContact = element({ attribute: z.array(WireAttribute).default([]) });
+
+export const ContactsReturnData = element({
+  contacts: element({
+    '@_total': z
+      .string({ error: 'expected a total="…" attribute' })
+      .regex(/^\s*\d+\s*$/, 'expected total="…" to be the number of matching contacts'),
+    contact: z.array(WireContact).default([]),
+  }),
+});
+
+export const UpdateReturnData = element({
+  contact: z.array(element({ id: PositiveInteger, modifieddate: Text })).length(1, 'expected one <contact>'),
+});
+
+/** Validates `returndata` against a schema; failures name the element path. */
+export function readReturnData<Schema extends z.ZodType>(schema: Schema, returndata: unknown, what: string): z.output<Schema> {
+  const parsed = schema.safeParse(returndata);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const path = issue.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`)).join('');
+  throw new MalformedResponse(`${what}: ${path ? `${path.slice(1)}: ` : ''}${issue.message}`);
+}
+
+export function toAttributes(returndata: unknown): ConnectAttribute[] {
+  const data = readReturnData(AttributesReturnData, returndata, 'GetAllAttributes');
+  return data.attributes.attribute.map((attribute) => ({ name: attribute.name, mappingName: attribute.mappingname, type: attribute.type }));
+}
+
+export function toFilters(returndata: unknown): ConnectFilter[] {
+  const data = readReturnData(FiltersReturnData, returndata, 'GetAllFilters');
+  return data.filters.filter.map((filter) => ({ id: Number(filter.id), name: filter.name }));
+}
+
+export function toSourceCodes(returndata: unknown): ConnectSourceCode[] {
+  const data = readReturnData(SourceCodesReturnData, returndata, 'GetSourceCodes');
+  return data.sourcecodes.sourcecode.map((entry) => ({ code: entry.code, description: entry.description }));
+}
+
+/** UpdateContact's answer: the contact's new modifieddate, as UTC ISO. */
+export function toUpdateResult(returndata: unknown, contactId: string, clock: ConnectClock): { modifiedAt: string } {
+  const contact = readReturnData(UpdateReturnData, returndata, 'UpdateContact').contact[0]!;
+  if (contact.id.replace(/^0+/, '') !== contactId.replace(/^0+/, '')) {
+    throw new MalformedResponse(`UpdateContact answered for contact ${contact.id}, not ${contactId}`);
+  }
+  const modified = clock.parse(contact.modifieddate);
+  if (!modified) throw new MalformedResponse(`UpdateContact: modifieddate ${JSON.stringify(contact.modifieddate)} is not a Connect date`);
+  return { modifiedAt: modified.toISOString() };
+}
+
+export interface ContactsPage {
+  /** Contacts matching the filter and ModifiedSince at the moment of the call. */
+  total: number;
+  contacts: ConnectContact[];
+}
+
+/**
+ * GetFilterContacts' answer as domain contacts. `firstPosition` (the StartingRecord asked
+ * for) lets errors name a contact's position in Connect's order.
+ */
+export function toContactsPage(returndata: unknown, clock: ConnectClock, firstPosition: number): ContactsPage {
+  let data: z.output<typeof ContactsReturnData>;
+  try {
+    data = readReturnData(ContactsReturnData, returndata, 'GetFilterContacts');
+  } catch (error) {
+    // Name the record rather than the array index: "contacts.contact[17]…" → "record 517".
+    const match = /^GetFilterContacts: contacts\.contact\[(\d+)\]\.?(.*)$/s.exec((error as Error).message);
+    if (match) {
+      const rest = match[2]!.startsWith(':') ? match[2]!.slice(1).trimStart() : match[2]!;
+      throw new MalformedResponse(`GetFilterContacts: record ${firstPosition + Number(match[1])}: ${rest}`);
+    }
+    throw error;
+  }
+  const contacts = data.contacts.contact.map((contact, index) => toContact(contact.attribute, clock, firstPosition + index));
+  return { total: Number(data.contacts['@_total']), contacts };
+}
+
+type WireAttribute = z.output<typeof WireAttribute>;
+
+function toContact(wire: readonly WireAttribute[], clock: ConnectClock, position: number): ConnectContact {
+  let contactId: string | undefined;
+  let modifiedLocal: string | undefined;
+  const attributes: Record<string, AttributeValue> = {};
+  const names = new Set<string>();
+  const where = () => `GetFilterContacts: record ${position}${contactId === undefined ? '' : ` (contactid ${contactId})`}`;
+  for (const attribute of wire) {
+    const name = attribute.name.trim();
+    if (names.has(name)) throw new MalformedResponse(`${where()}: attribute ${name} appears twice`);
+    names.add(name);
+    if (attribute.value !== undefined && attribute.item !== undefined) {
+      throw new MalformedResponse(`${where()}: attribute ${name} has both <value> and <item>`);
+    }
+    if (name === 'contactid') contactId = attribute.value?.trim();
+    else if (name === 'modifieddate') modifiedLocal = attribute.value?.trim();
+    // No <value> and no <item>: a list attribute with nothing selected.
+    else attributes[name] = attribute.value ?? (attribute.item ?? []).map((item): ListItem => ({ value: item.value, display: item.display }));
+  }
+  if (contactId === undefined || !/^0*[1-9]\d*$/.test(contactId)) {
+    const shown = contactId === undefined ? 'missing' : JSON.stringify(contactId);
+    contactId = undefined;
+    throw new MalformedResponse(`${where()}: contactid is ${shown}, expected a positive integer`);
+  }
+  const modified = modifiedLocal === undefined ? undefined : clock.parse(modifiedLocal);
+  if (modifiedLocal === undefined || !modified) {
+    throw new MalformedResponse(`${where()}: modifieddate is ${modifiedLocal === undefined ? 'missing' : JSON.stringify(modifiedLocal)}, expected a Connect date`);
+  }
+  return { contactId, modifiedLocal, modifiedAt: modified.toISOString(), attributes };
+}
