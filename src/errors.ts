@@ -81,6 +81,14 @@ export class StateFileError extends Error {
   }
 }
 
+/** The run was stopped by a signal (Ctrl-C, SIGTERM) after recording what was confirmed. Exit 3. */
+export class InterruptedError extends Error {
+  constructor(signal: string) {
+    super(`interrupted by ${signal}`);
+    this.name = 'InterruptedError';
+  }
+}
+
 /** Maps an error to its exit code; unknown errors are failures to complete (3). */
 export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof ConfigError || error instanceof UsageError) return ExitCode.Config;
@@ -96,6 +104,7 @@ export function isKnownError(error: unknown): boolean {
     error instanceof ExternalServiceError ||
     error instanceof LockBusyError ||
     error instanceof StateFileError ||
+    error instanceof InterruptedError ||
     error instanceof TransientFailure
   );
 }

@@ -5,7 +5,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, ExitCode, ExternalServiceError, exitCodeFor, isKnownError } from '../errors.js';
 import { lastExitCode } from './context.js';
+import { registerDemo } from './commands/demo.js';
+import { registerImport } from './commands/import.js';
+import { registerOptOuts } from './commands/optouts.js';
+import { registerSandbox } from './commands/sandbox.js';
+import { registerStatus } from './commands/status.js';
 import { registerValidateConfig } from './commands/validate-config.js';
+import { registerSchema } from './commands/schema.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -19,7 +25,13 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'only warnings and errors in the log, no progress')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
+  registerImport(program);
+  registerOptOuts(program);
+  registerStatus(program);
   registerValidateConfig(program);
+  registerSandbox(program);
+  registerDemo(program);
+  registerSchema(program);
   program.addHelpText(
     'after',
     `

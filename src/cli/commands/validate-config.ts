@@ -1,10 +1,11 @@
 /**
  * `connect-sync validate-config [--offline]`: loads the config, prints what it will do and
- * any warnings. The checks against Connect and Cadence are not built yet, so without
- * --offline the command says so and exits 2.
+ * any warnings; then, unless --offline, checks it against Connect and Cadence.
  */
 import type { Command } from 'commander';
-import { ExitCode } from '../../errors.js';
+import { ConfigError, ExitCode } from '../../errors.js';
+import { validateOnline } from '../../core/validate-online.js';
+import { openServices } from '../services.js';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { configWarnings, describeConfig } from '../../config/summary.js';
@@ -34,22 +35,28 @@ export function printConfigReport(config: Config, context: CliContext): void {
 }
 
 /**
- * The command: load (throws ConfigError on any problem), print the report, and answer
- * with the exit code. The online checks will run after the offline ones.
+ * The command: load (throws ConfigError on any problem), print the report, run the online
+ * checks unless `offline`, and answer with the exit code.
  */
 export async function validateConfigCommand(options: ValidateConfigOptions, context: CliContext): Promise<number> {
   const config = await loadConfigFor(context);
-  if (!options.offline) {
-    process.stderr.write(
-      'connect-sync: the online checks against Connect and Cadence are not available yet; ' +
-        'run `connect-sync validate-config --offline` to check the file itself\n',
-    );
-    return ExitCode.Config;
-  }
   printConfigReport(config, context);
   println(context);
-  println(context, 'config OK (offline checks only: Connect and Cadence were not contacted)');
-  return ExitCode.Ok;
+  if (options.offline) {
+    println(context, 'config OK (offline checks only: Connect and Cadence were not contacted)');
+    return ExitCode.Ok;
+  }
+  const services = openServices(config, context.logger, { readonly: true });
+  try {
+    const online = await validateOnline(config, services);
+    for (const fact of online.facts) println(context, fact);
+    for (const warning of online.warnings) println(context, `warning: ${warning.path}: ${warning.message}`);
+    if (online.problems.length > 0) throw new ConfigError('the config does not match Connect or Cadence', online.problems);
+    println(context, 'config OK (checked against Connect and Cadence)');
+    return ExitCode.Ok;
+  } finally {
+    await services.close();
+  }
 }
 
 /** Registers `validate-config` on the program. */

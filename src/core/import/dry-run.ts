@@ -1,0 +1,99 @@
+/**
+ * The dry run's plan (product.md §7): the same fetch and plan as a real import, against
+ * the same watermarks and confirmed payloads, with nothing applied. It opens nothing for
+ * writing: the caller passes a read-only state store and no lock is taken.
+ */
+import type { Config } from '../../config/schema.js';
+import { planContact, type PlanItem } from '../plan.js';
+import type { CadenceSink, ConnectSource, StateStore } from '../ports.js';
+import { prepareRun, selectFilters, type ImportOptions } from './run-import.js';
+import { describeStart, filterStart, planFilter, type FilterStart } from './planner.js';
+import { RunTally } from './tally.js';
+import type { ContactIssue } from '../types.js';
+
+export type DryRunEvent =
+  | { type: 'filter'; start: FilterStart; note?: string }
+  | { type: 'contact'; item: PlanItem; filterIds: number[]; name: string; mobileNumber: string; source: 'connect' | 'retry' }
+  | { type: 'warning'; message: string };
+
+export interface DryRunSummary {
+  matched: number;
+  create: number;
+  update: number;
+  unchanged: number;
+  errors: number;
+  warnings: number;
+  perFilter: Record<string, { matched: number; create: number; update: number; unchanged: number; errors: number }>;
+}
+
+export interface DryRunDeps {
+  connect: ConnectSource;
+  cadence: CadenceSink;
+  store: Pick<StateStore, 'getConfirmed' | 'getConsent' | 'getWatermark' | 'listRetries'>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Plans an import and yields every event a printer needs; the summary comes back as the
+ * generator's return value. Contacts returned by several filters are yielded once.
+ */
+export async function* planImport(config: Config, deps: DryRunDeps, options: ImportOptions = {}): AsyncGenerator<DryRunEvent, DryRunSummary> {
+  const filterIds = selectFilters(config, options.filterIds);
+  const setup = await prepareRun(config, deps);
+  for (const message of setup.warnings) yield { type: 'warning', message };
+  const tally = new RunTally(config.criteria.filterIds);
+  const actions = new Map<string, PlanItem['action']>();
+  const retries = deps.store.listRetries();
+  const retried = deps.store.getConfirmed(retries.map((entry) => entry.contactId));
+  for (const entry of retries) {
+    tally.sight(entry.contactId, -1, entry.filterIds);
+    const mapped = { contactId: entry.contactId, payload: entry.payload, issues: [] as ContactIssue[], reportFields: entry.payload };
+    const item = planContact(mapped, retried.get(entry.contactId));
+    // The retry is sent whatever the plan says: the last send did not go through.
+    const sent: PlanItem = item.action === 'unchanged' ? { ...item, action: 'update', changes: {} } : item;
+    actions.set(entry.contactId, sent.action);
+    yield { type: 'contact', item: sent, filterIds: entry.filterIds, name: `${entry.payload.firstName} ${entry.payload.lastName}`, mobileNumber: entry.payload.mobileNumber, source: 'retry' };
+  }
+  for (const filterId of filterIds) {
+    const start = filterStart({ config, filterId, names: setup.names, watermark: deps.store.getWatermark(filterId), full: options.full === true });
+    yield { type: 'filter', start, note: describeStart(start) };
+    const pages = planFilter({
+      sources: { connect: deps.connect, store: deps.store },
+      start,
+      rules: setup.rules,
+      attributes: setup.attributes,
+      tally,
+      usesConsent: config.optOut !== undefined,
+      newest: {},
+      signal: deps.signal,
+    });
+    for await (const page of pages) {
+      for (const { item, mapped, sighting } of page.contacts) {
+        if (mapped.issues.some((issue) => issue.severity === 'warning')) tally.warned(item.contactId);
+        if (sighting === 'same') continue;
+        actions.set(item.contactId, item.action);
+        const { firstName, lastName, mobileNumber } = mapped.reportFields;
+        yield { type: 'contact', item, filterIds: [filterId], name: `${firstName} ${lastName}`.trim(), mobileNumber, source: 'connect' };
+      }
+    }
+  }
+  return summarise(tally, actions, config.criteria.filterIds);
+}
+
+function summarise(tally: RunTally, actions: ReadonlyMap<string, PlanItem['action']>, configured: readonly number[]): DryRunSummary {
+  const zero = () => ({ matched: 0, create: 0, update: 0, unchanged: 0, errors: 0 });
+  const summary: DryRunSummary = { ...zero(), warnings: 0, perFilter: {} };
+  for (const id of configured) summary.perFilter[String(id)] = zero();
+  for (const [contactId, action] of actions) {
+    const key = action === 'error' ? 'errors' : action;
+    summary.matched += 1;
+    summary[key] += 1;
+    for (const filterId of tally.filtersOf(contactId)) {
+      const counts = summary.perFilter[String(filterId)]!;
+      counts.matched += 1;
+      counts[key] += 1;
+    }
+  }
+  summary.warnings = tally.counts().warnings;
+  return summary;
+}

@@ -1,0 +1,126 @@
+/**
+ * Fetch and plan (STYLE.md: fetch → plan → apply): pages through one filter's contacts in
+ * Connect, maps each, and plans it against the last payload Cadence confirmed. Reads the
+ * state file, writes nothing: the real import and the dry run both consume these pages.
+ */
+import type { Config } from '../../config/schema.js';
+import { fingerprint } from '../fingerprint.js';
+import { mapContact, type MappedContact, type MappingRules } from '../mapping/map-contact.js';
+import { planContact, type PlanItem } from '../plan.js';
+import type { ConnectSource, StateStore, Watermark } from '../ports.js';
+import type { ResolvedNames } from '../resolve-attributes.js';
+import type { ConnectContact } from '../types.js';
+import type { RunTally } from './tally.js';
+
+/** Why a filter is read from where it is read. */
+export type StartReason = 'incremental' | 'first' | 'full' | 'mapping-changed';
+
+export interface FilterStart {
+  filterId: number;
+  /** Read contacts modified at or after this instant; absent: all of them. */
+  since?: Date;
+  reason: StartReason;
+  fingerprint: string;
+  previous?: Watermark;
+}
+
+/** Decides where a filter's read starts (product.md §4: watermark − lookback, or in full). */
+export function filterStart(input: {
+  config: Config;
+  filterId: number;
+  names: ResolvedNames;
+  watermark: Watermark | undefined;
+  full: boolean;
+}): FilterStart {
+  const { config, filterId, names, watermark, full } = input;
+  const print = fingerprint(config, filterId, names);
+  const base = { filterId, fingerprint: print, previous: watermark };
+  if (full) return { ...base, reason: 'full' };
+  if (watermark === undefined) return { ...base, reason: 'first' };
+  if (watermark.fingerprint !== print) return { ...base, reason: 'mapping-changed' };
+  const since = new Date(Date.parse(watermark.modifiedAt) - config.criteria.lookbackMinutes * 60_000);
+  return { ...base, since, reason: 'incremental' };
+}
+
+/** Says in words why a filter is read in full, for logs, run notes and the dry run. */
+export function describeStart(start: FilterStart): string | undefined {
+  switch (start.reason) {
+    case 'first':
+      return `filter ${start.filterId} imported in full: first run for this filter`;
+    case 'full':
+      return `filter ${start.filterId} imported in full: --full`;
+    case 'mapping-changed':
+      return `filter ${start.filterId} re-imported in full: the mapping changed since the last run`;
+    case 'incremental':
+      return undefined;
+  }
+}
+
+/** One planned contact, with what the report needs about it. */
+export interface PlannedContact {
+  item: PlanItem;
+  mapped: MappedContact;
+  contact: ConnectContact;
+  /** `same`: this version was planned already in this run (another filter returned it). */
+  sighting: 'new' | 'newer' | 'same';
+}
+
+export interface PlannedPage {
+  filterId: number;
+  contacts: PlannedContact[];
+}
+
+export interface PlanSources {
+  connect: ConnectSource;
+  store: Pick<StateStore, 'getConfirmed' | 'getConsent'>;
+}
+
+/**
+ * The planned pages of one filter. Contacts already planned in this run (returned by an
+ * earlier filter, or twice by this one) are passed through as `same`, so their filters are
+ * known, but planned only once. Tracks the filter's newest `(modifiedAt, contactId)`.
+ */
+export async function* planFilter(input: {
+  sources: PlanSources;
+  start: FilterStart;
+  rules: MappingRules;
+  attributes: readonly string[];
+  tally: RunTally;
+  usesConsent: boolean;
+  newest: { key?: ContactKey };
+  signal?: AbortSignal;
+}): AsyncGenerator<PlannedPage> {
+  const { sources, start, rules, attributes, tally, usesConsent, newest, signal } = input;
+  const pages = sources.connect.fetchFilterContacts(start.filterId, attributes, { since: start.since, signal });
+  for await (const page of pages) {
+    const sightings = page.map((contact) => {
+      const key = contactKey(contact);
+      if (newest.key === undefined || compareKeys(key, newest.key) > 0) newest.key = key;
+      return tally.sight(contact.contactId, key.modifiedAtMs, start.filterId);
+    });
+    const fresh = page.filter((_, index) => sightings[index] !== 'same').map((contact) => contact.contactId);
+    const confirmed = sources.store.getConfirmed(fresh);
+    const consent = usesConsent ? sources.store.getConsent(page.map((contact) => contact.contactId)) : undefined;
+    const contacts = page.map((contact, index): PlannedContact => {
+      const mapped = mapContact(contact, rules, consent?.get(contact.contactId));
+      return { item: planContact(mapped, confirmed.get(contact.contactId)), mapped, contact, sighting: sightings[index]! };
+    });
+    yield { filterId: start.filterId, contacts };
+  }
+}
+
+/** A contact's place in Connect's order. */
+export interface ContactKey {
+  modifiedAt: string;
+  modifiedAtMs: number;
+  contactId: string;
+}
+
+export function contactKey(contact: ConnectContact): ContactKey {
+  return { modifiedAt: contact.modifiedAt, modifiedAtMs: Date.parse(contact.modifiedAt), contactId: contact.contactId };
+}
+
+/** Orders keys as Connect does: modifieddate, then numeric contact id. */
+export function compareKeys(a: Pick<ContactKey, 'modifiedAtMs' | 'contactId'>, b: Pick<ContactKey, 'modifiedAtMs' | 'contactId'>): number {
+  return a.modifiedAtMs - b.modifiedAtMs || Number(a.contactId) - Number(b.contactId);
+}

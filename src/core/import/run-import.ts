@@ -1,0 +1,282 @@
+/**
+ * One import run (product.md §2–§4): lock, opt-out write-back, then for each filter fetch
+ * → plan → push, record what Cadence confirmed batch by batch, and move the watermarks
+ * only when everything has an outcome. A run killed at any point loses nothing: the next
+ * one re-reads from the old watermarks and skips what was confirmed.
+ */
+import { hostname } from 'node:os';
+import type { Config } from '../../config/schema.js';
+import { ConfigError, UsageError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { mappingRules, type MappingRules } from '../mapping/map-contact.js';
+import type { CadenceSink, ConnectSource, RunCounts, RunRecord, StateStore, Watermark } from '../ports.js';
+import { attributeNamesToRequest, resolveAttributes, type ResolvedNames } from '../resolve-attributes.js';
+import { BatchPusher } from './pusher.js';
+import { describeStart, filterStart, planFilter, type ContactKey, type FilterStart, type PlannedContact } from './planner.js';
+import { RunTally } from './tally.js';
+import type { ContactIssue } from '../types.js';
+
+export type ProgressEvent =
+  | { type: 'filter'; filterId: number; reason: FilterStart['reason'] }
+  | { type: 'fetched'; filterId: number; contacts: number }
+  | { type: 'batch'; contacts: number };
+
+export interface ImportDeps {
+  connect: ConnectSource;
+  cadence: CadenceSink;
+  store: StateStore;
+  logger: Logger;
+  signal?: AbortSignal;
+  onProgress?: (event: ProgressEvent) => void;
+  /** Runs the opt-out write-back before the import; resolves with its counts. */
+  writeBack?: (runId: string) => Promise<RunCounts['writeBack']>;
+  /**
+   * Writes the run's report (called before the run is finished, with its final counts);
+   * resolves with the report's path when one was written. Must not throw.
+   */
+  writeReport?: (run: RunRecord) => Promise<string | undefined>;
+}
+
+/** A finished run; `failure` is what ended it when it could not complete (outcome `failed`). */
+export interface ImportResult {
+  run: RunRecord;
+  failure?: unknown;
+}
+
+export interface ImportOptions {
+  /** Ignore the watermarks: read every filter in full. */
+  full?: boolean;
+  /** Only these configured filters. */
+  filterIds?: readonly number[];
+}
+
+/** Which configured filters a run reads; `--filter` must name configured ones. */
+export function selectFilters(config: Config, only: readonly number[] | undefined): number[] {
+  if (only === undefined || only.length === 0) return [...config.criteria.filterIds];
+  const unknown = only.filter((id) => !config.criteria.filterIds.includes(id));
+  if (unknown.length > 0) {
+    throw new UsageError(`--filter ${unknown.join(', ')}: not in criteria.filterIds (${config.criteria.filterIds.join(', ')})`);
+  }
+  return config.criteria.filterIds.filter((id) => only.includes(id));
+}
+
+/** What the run needs from Connect and Cadence before it can plan anything. */
+export interface RunSetup {
+  names: ResolvedNames;
+  rules: MappingRules;
+  attributes: string[];
+  warnings: string[];
+}
+
+/**
+ * Reads Cadence's users and Connect's attributes, resolves the config's attribute names,
+ * and builds the mapping rules. An attribute that does not resolve is a config error.
+ */
+export async function prepareRun(config: Config, deps: Pick<ImportDeps, 'connect' | 'cadence'>): Promise<RunSetup> {
+  const [users, attributes] = await Promise.all([deps.cadence.getUsers(), deps.connect.getAttributes()]);
+  const resolved = resolveAttributes(config, attributes);
+  if (resolved.problems.length > 0) {
+    throw new ConfigError('the config names attributes Connect does not have', resolved.problems);
+  }
+  const rules = mappingRules(config, resolved.names, new Set(users.map((user) => user.userId)));
+  return {
+    names: resolved.names,
+    rules,
+    attributes: attributeNamesToRequest(resolved.names),
+    warnings: resolved.warnings.map((warning) => `${warning.path}: ${warning.message}`),
+  };
+}
+
+/**
+ * Runs one import. Resolves with the finished run, also when it could not complete (then
+ * with `failure`, to be rethrown once the operators are told). Throws before a run is
+ * recorded: LockBusyError, UsageError.
+ */
+export async function runImport(config: Config, deps: ImportDeps, options: ImportOptions = {}): Promise<ImportResult> {
+  const filterIds = selectFilters(config, options.filterIds);
+  const { store, logger } = deps;
+  store.acquireLock({ pid: process.pid, host: hostname() });
+  try {
+    const run = store.startRun('import');
+    const log = logger.child({ runId: run.id });
+    const tally = new RunTally(config.criteria.filterIds);
+    const notes: string[] = [];
+    log.info({ filters: filterIds, full: options.full === true }, 'import started');
+    let failure: unknown;
+    try {
+      if (deps.writeBack) Object.assign(tally.writeBack, await deps.writeBack(run.id));
+      const setup = await prepareRun(config, deps);
+      for (const warning of setup.warnings) log.warn({ warning }, 'config warning');
+      const watermarks = await importFilters(config, { ...deps, logger: log }, { run, tally, setup, filterIds, full: options.full === true, notes });
+      store.setWatermarks(watermarks);
+    } catch (error) {
+      // Stopped by a signal: whatever the abort surfaced as, the reason is the interruption.
+      failure = deps.signal?.aborted ? deps.signal.reason : error;
+    }
+    const counts = tally.counts();
+    const reportPath = await deps.writeReport?.({ ...run, counts, notes });
+    if (failure === undefined) {
+      store.finishRun(run.id, { outcome: counts.errors > 0 ? 'contacts_failed' : 'ok', counts, notes, reportPath });
+      log.info({ matched: counts.matched, imported: counts.imported, errors: counts.errors, warnings: counts.warnings }, 'import finished');
+    } else {
+      const reason = failure instanceof Error ? failure.message : String(failure);
+      store.finishRun(run.id, { outcome: 'failed', counts, error: reason, notes, reportPath });
+      log.error({ reason }, 'import could not complete');
+    }
+    return { run: store.getRun(run.id)!, failure };
+  } finally {
+    store.releaseLock();
+  }
+}
+
+interface RunState {
+  run: RunRecord;
+  tally: RunTally;
+  setup: RunSetup;
+  filterIds: readonly number[];
+  full: boolean;
+  notes: string[];
+}
+
+/**
+ * Sends the retry table, then each filter's contacts; resolves with the watermarks to
+ * store once every contact read has an outcome (confirmed, error, or retry table).
+ */
+async function importFilters(config: Config, deps: ImportDeps, state: RunState): Promise<Omit<Watermark, 'updatedAt'>[]> {
+  const { store, logger, signal } = deps;
+  const { run, tally, setup } = state;
+  const pusher = new BatchPusher({
+    cadence: deps.cadence,
+    store,
+    tally,
+    runId: run.id,
+    batchSize: config.cadence.batchSize,
+    concurrency: config.cadence.concurrency,
+    logger,
+    signal,
+    onBatch: (event) => {
+      store.updateRunCounts(run.id, tally.counts());
+      deps.onProgress?.({ type: 'batch', contacts: event.contacts });
+    },
+  });
+  const record = new IssueRecorder(store, run.id, tally);
+  try {
+    await resendRetries(store, pusher, tally, record, config.optOut !== undefined);
+    const watermarks: Omit<Watermark, 'updatedAt'>[] = [];
+    for (const filterId of state.filterIds) {
+      const start = filterStart({ config, filterId, names: setup.names, watermark: store.getWatermark(filterId), full: state.full });
+      const why = describeStart(start);
+      if (why) {
+        state.notes.push(why);
+        logger.info({ filterId, reason: start.reason }, 'filter read in full');
+      }
+      deps.onProgress?.({ type: 'filter', filterId, reason: start.reason });
+      const newest: { key?: ContactKey } = {};
+      const pages = planFilter({
+        sources: { connect: deps.connect, store },
+        start,
+        rules: setup.rules,
+        attributes: setup.attributes,
+        tally,
+        usesConsent: config.optOut !== undefined,
+        newest,
+        signal,
+      });
+      for await (const page of pages) {
+        signal?.throwIfAborted();
+        for (const planned of page.contacts) await apply(planned, pusher, tally, record);
+        deps.onProgress?.({ type: 'fetched', filterId, contacts: page.contacts.length });
+      }
+      watermarks.push(nextWatermark(start, newest.key));
+    }
+    await pusher.drain();
+    return watermarks;
+  } catch (error) {
+    // Whatever is in flight is still recorded when Cadence confirms it; nothing else moves.
+    await pusher.settle();
+    throw error;
+  }
+}
+
+/** Applies one planned contact: count it, report its issues, send it when it changed. */
+async function apply(planned: PlannedContact, pusher: BatchPusher, tally: RunTally, record: IssueRecorder): Promise<void> {
+  const { item, mapped } = planned;
+  if (mapped.issues.length > 0) record.add(mapped.contactId, mapped.reportFields, mapped.issues);
+  if (planned.sighting === 'same') return;
+  switch (item.action) {
+    case 'error':
+      tally.failed(item.contactId);
+      return;
+    case 'unchanged':
+      tally.imported(item.contactId, 'unchanged');
+      return;
+    case 'create':
+    case 'update':
+      await pusher.add({ payload: item.payload, report: mapped.reportFields });
+  }
+}
+
+/**
+ * Contacts that outlived their retries last time are sent again first, from the payload
+ * stored then, even if Connect has not changed them (product.md §4). A newer version read
+ * from Connect later in the run supersedes it. An opt-out Cadence reported since is kept.
+ */
+async function resendRetries(
+  store: StateStore,
+  pusher: BatchPusher,
+  tally: RunTally,
+  record: IssueRecorder,
+  usesConsent: boolean,
+): Promise<void> {
+  const retries = store.listRetries();
+  if (retries.length === 0) return;
+  const consent = usesConsent ? store.getConsent(retries.map((entry) => entry.contactId)) : new Map();
+  for (const entry of retries) {
+    tally.sight(entry.contactId, -1, entry.filterIds);
+    const payload = { ...entry.payload };
+    const report = { firstName: payload.firstName, lastName: payload.lastName, mobileNumber: payload.mobileNumber };
+    const reported = consent.get(entry.contactId);
+    if (reported?.optedOut === true && payload.optedOut === false) {
+      delete payload.optedOut;
+      record.add(entry.contactId, report, [
+        { severity: 'warning', code: 'OPT_OUT_CONFLICT', message: `Cadence reported an opt-out at ${reported.changedAt}; the retried payload would have opted the contact back in` },
+      ]);
+    }
+    await pusher.add({ payload, report });
+  }
+}
+
+/** The filter's watermark after a finished run. */
+function nextWatermark(start: FilterStart, newest: ContactKey | undefined): Omit<Watermark, 'updatedAt'> {
+  const previous = start.previous;
+  const keepPrevious =
+    newest === undefined ||
+    (previous !== undefined && start.reason === 'incremental' && Date.parse(previous.modifiedAt) > newest.modifiedAtMs);
+  if (keepPrevious) {
+    return {
+      filterId: start.filterId,
+      modifiedAt: previous?.modifiedAt ?? new Date(0).toISOString(),
+      contactId: previous?.contactId ?? '0',
+      fingerprint: start.fingerprint,
+    };
+  }
+  return { filterId: start.filterId, modifiedAt: newest.modifiedAt, contactId: newest.contactId, fingerprint: start.fingerprint };
+}
+
+/** Writes a contact's issues to the run's report rows, and counts its warnings. */
+class IssueRecorder {
+  constructor(
+    private readonly store: Pick<StateStore, 'addIssues'>,
+    private readonly runId: string,
+    private readonly tally: RunTally,
+  ) {}
+
+  add(contactId: string, report: { firstName: string; lastName: string; mobileNumber: string }, issues: readonly ContactIssue[]): void {
+    const filterIds = this.tally.filtersOf(contactId);
+    if (issues.some((issue) => issue.severity === 'warning')) this.tally.warned(contactId);
+    this.store.addIssues(
+      this.runId,
+      issues.map((issue) => ({ contactId, ...report, filterIds, severity: issue.severity, code: issue.code, message: issue.message })),
+    );
+  }
+}

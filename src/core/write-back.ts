@@ -1,0 +1,155 @@
+/**
+ * Opt-out write-back (product.md §5): reads Cadence's optouts feed from the write-back's
+ * own position, remembers every opt-out or opt-in a student or counselor made (consent
+ * safety for the import), and sets Connect's opt-out attribute for each, tagged with the
+ * source code. Changes whose source is `import` are connect-sync's own echo and skipped.
+ *
+ * The position advances only past pages whose every change Connect confirmed (or refused
+ * for good, e.g. an unknown contact), so a write-back cut short — by a kill, by Connect
+ * failing — repeats, and never skips, what was not written.
+ */
+import type { Config, OptOutConfig } from '../config/schema.js';
+import { ExternalServiceError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { CadenceSink, ConnectSource, RunCounts, RunIssue, StateStore } from './ports.js';
+import type { OptOutChange } from './types.js';
+
+export type WriteBackStore = Pick<StateStore, 'getOptOutPosition' | 'setOptOutPosition' | 'recordConsent' | 'addIssues'>;
+
+export interface WriteBackDeps {
+  connect: Pick<ConnectSource, 'updateContact'>;
+  cadence: Pick<CadenceSink, 'optOutChanges'>;
+  store: WriteBackStore;
+  logger: Logger;
+  /** The run the write-back belongs to, for report rows. */
+  runId: string;
+}
+
+/** One write connect-sync makes (or, in a dry run, would make) in Connect. */
+export interface PlannedWrite {
+  contactId: string;
+  attribute: string;
+  value: string;
+  change: OptOutChange;
+}
+
+export type WriteBackCounts = RunCounts['writeBack'];
+
+/** The value Connect's opt-out attribute gets for a change. */
+export function connectValueFor(change: Pick<OptOutChange, 'optedOut'>, optOut: OptOutConfig): string {
+  return change.optedOut ? optOut.optedOutValue : optOut.optedInValue;
+}
+
+/** Whether a change is one connect-sync must write back (not its own import's echo). */
+export function needsWriteBack(change: Pick<OptOutChange, 'source'>): boolean {
+  return change.source !== 'import';
+}
+
+/** A change's identity, to drop the repeats that the inclusive `since` brings back. */
+export function changeKey(change: OptOutChange): string {
+  return `${change.uniqueCampusId}|${change.changedAt}|${change.optedOut}|${change.source}`;
+}
+
+/**
+ * The changes to write from where the write-back stands, page by page, without writing
+ * anything (the dry run prints these). Each page comes with the position to store once it
+ * is written: the newest `changedAt` so far and the changes seen at that instant. Only
+ * `since` is stored, never the feed's cursor: `since` is inclusive, so resuming repeats
+ * the changes at that one instant, and those are dropped by their key.
+ */
+export async function* pendingChanges(
+  cadence: Pick<CadenceSink, 'optOutChanges'>,
+  store: Pick<StateStore, 'getOptOutPosition'>,
+): AsyncGenerator<{ changes: OptOutChange[]; position: { since?: string; seen: string[] } }> {
+  const start = store.getOptOutPosition();
+  let since = start.since;
+  let seen = new Set(start.seen);
+  for await (const page of cadence.optOutChanges({ since: start.since })) {
+    const changes = page.changes.filter((change) => !seen.has(changeKey(change)));
+    for (const change of changes) {
+      if (since === undefined || Date.parse(change.changedAt) > Date.parse(since)) {
+        since = change.changedAt;
+        seen = new Set();
+      }
+      if (Date.parse(change.changedAt) === Date.parse(since)) seen.add(changeKey(change));
+    }
+    yield { changes, position: { since, seen: [...seen] } };
+  }
+}
+
+/**
+ * Runs the write-back. Without an `optOut` section it does nothing. Connect failing for
+ * one contact (unknown contact) is reported and passed; Connect failing as a service
+ * stops the write-back there (the position stays before the failed change) and is
+ * counted, but does not fail the import: consent safety keeps Cadence's opt-out meanwhile.
+ */
+export async function runWriteBack(config: Config, deps: WriteBackDeps): Promise<WriteBackCounts> {
+  const counts: WriteBackCounts = { written: 0, failed: 0, skipped: 0 };
+  const optOut = config.optOut;
+  if (optOut === undefined) {
+    deps.logger.info('no optOut section in the config: opt-out write-back skipped');
+    return counts;
+  }
+  const { store, logger } = deps;
+  try {
+    for await (const page of pendingChanges(deps.cadence, store)) {
+      for (const change of page.changes) {
+        if (change.source !== 'import') {
+          store.recordConsent(change.uniqueCampusId, { optedOut: change.optedOut, changedAt: change.changedAt, source: change.source });
+        }
+      }
+      for (const change of page.changes) {
+        if (!needsWriteBack(change)) {
+          counts.skipped += 1;
+          continue;
+        }
+        const written = await writeOne(change, optOut, config.criteria.sourceCode, deps);
+        if (written) counts.written += 1;
+        else counts.failed += 1;
+      }
+      store.setOptOutPosition(page.position);
+    }
+  } catch (error) {
+    if (!(error instanceof ExternalServiceError)) throw error;
+    counts.failed += 1;
+    logger.warn({ error: error.message }, 'opt-out write-back stopped; it resumes on the next run');
+  }
+  if (counts.written + counts.failed > 0) logger.info(counts, 'opt-out write-back finished');
+  return counts;
+}
+
+/**
+ * Writes one change to Connect. Resolves false when Connect refused it for good (the
+ * contact is reported); rethrows when Connect failed as a service.
+ */
+async function writeOne(change: OptOutChange, optOut: OptOutConfig, sourceCode: string, deps: WriteBackDeps): Promise<boolean> {
+  const value = connectValueFor(change, optOut);
+  try {
+    await deps.connect.updateContact(change.uniqueCampusId, { [optOut.field]: value }, sourceCode);
+    deps.logger.debug({ contactId: change.uniqueCampusId, optedOut: change.optedOut }, 'opt-out written to Connect');
+    return true;
+  } catch (error) {
+    if (!(error instanceof ExternalServiceError) || !isContactRefusal(error)) throw error;
+    deps.store.addIssues(deps.runId, [writeBackIssue(change, error.message)]);
+    deps.logger.warn({ contactId: change.uniqueCampusId, error: error.message }, 'opt-out could not be written to Connect');
+    return false;
+  }
+}
+
+/** Connect's application errors that concern the one contact, not the service. */
+function isContactRefusal(error: ExternalServiceError): boolean {
+  return /Unknown contact/i.test(error.message);
+}
+
+function writeBackIssue(change: OptOutChange, message: string): RunIssue {
+  return {
+    contactId: change.uniqueCampusId,
+    firstName: '',
+    lastName: '',
+    mobileNumber: change.mobileNumber,
+    filterIds: [],
+    severity: 'warning',
+    code: 'OPT_OUT_WRITE_BACK_FAILED',
+    message: `Cadence reported ${change.optedOut ? 'an opt-out' : 'an opt-in'} (${change.source}, ${change.changedAt}) that could not be written to Connect: ${message}`,
+  };
+}

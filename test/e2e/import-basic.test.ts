@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cadenceDifferences, expectedCadence } from '../support/oracle.js';
+import { sandboxProject, summaryOf, type SandboxProject } from '../support/sandbox-project.js';
+
+describe('import against the sandbox', () => {
+  let project: SandboxProject;
+  beforeAll(async () => {
+    project = await sandboxProject({ contacts: 400 });
+  });
+  afterAll(async () => project?.close());
+
+  it('puts exactly what §3 says into Cadence, then sends nothing on a second run', async () => {
+    const first = await project.cli(['import', '--json', '--no-email']);
+    expect(first.code, first.stderr).toBe(1); // the sandbox has invalid mobiles on purpose
+    const summary = summaryOf(first);
+    expect(summary.matched).toBe(summary.imported + summary.errors);
+    expect(cadenceDifferences(project.sandbox, expectedCadence(project.sandbox))).toEqual([]);
+    expect(summary.created).toBe(project.sandbox.cadence.contactCount());
+
+    const received = project.sandbox.cadence.stats().contactsReceived;
+    const second = await project.cli(['import', '--json', '--no-email']);
+    expect([0, 1]).toContain(second.code);
+    expect(project.sandbox.cadence.stats().contactsReceived).toBe(received);
+    expect(summaryOf(second).created + summaryOf(second).updated).toBe(0);
+  });
+
+  it('sends exactly the contacts modified since', async () => {
+    const valid = [...expectedCadence(project.sandbox).keys()].slice(0, 3);
+    project.sandbox.connect.modifyContacts(valid, { city: 'Savannah' });
+    const before = project.sandbox.cadence.batches().length;
+    const result = await project.cli(['import', '--json', '--no-email']);
+    const sent = project.sandbox.cadence.batches().slice(before).flatMap((batch) => batch.contactIds);
+    expect(sent.sort()).toEqual([...valid].sort());
+    expect(summaryOf(result).updated).toBe(3);
+    for (const id of valid) expect(project.sandbox.cadence.getContact(id)?.customFields['Home City']).toBe('Savannah');
+  });
+});
