@@ -41,7 +41,7 @@ async function start(knobs: Partial<CadenceEmulatorOptions> = {}): Promise<Caden
 interface Answer {
   status: number;
   headers: Headers;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- the wire JSON under test
+  body: any;  
 }
 
 async function call(

@@ -76,7 +76,7 @@ function resultText(reply: Reply, method: string): string {
   return result as string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 function result(reply: Reply, method: string): any {
   return inner.parse(resultText(reply, method)).result;
 }
@@ -103,7 +103,7 @@ function page(reply: Reply): { total: number; rows: Row[] } {
   const parsed = result(reply, 'GetFilterContacts');
   expect(parsed.code).toBe('1');
   const contacts = parsed.returndata.contacts;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+   
   const rows = (contacts.contact ?? []).map((contact: any) => {
     const values: Row['values'] = {};
     for (const attribute of contact.attribute) {
