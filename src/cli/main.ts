@@ -36,8 +36,12 @@ export function buildProgram(): Command {
     'after',
     `
 Examples:
-  $ connect-sync validate-config --offline          check the config file found from here
-  $ connect-sync -c /etc/connect-sync.yaml validate-config --offline
+  $ npx connect-sync demo                           an import against the bundled sandbox
+  $ connect-sync validate-config                    check the config found from here, then Connect and Cadence
+  $ connect-sync import --dry-run                   what the next import would change
+  $ connect-sync import                             one import run
+  $ connect-sync status                             recent runs, watermarks, retries
+  $ connect-sync -c /etc/connect-sync/connect-sync.config.yaml import --scheduled -q
 
 Exit codes: 0 done · 1 some contacts failed · 2 config or usage error · 3 could not complete · 4 another import holds the lock`,
   );

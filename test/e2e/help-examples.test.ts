@@ -1,0 +1,114 @@
+/**
+ * Every example in every `--help` text, run as written against the sandbox (issue 8):
+ * `-c <path>` points at the test's config, pipes and `> file` redirections are dropped
+ * (their left side runs), environment prefixes are dropped (the sandbox config has
+ * defaults), long-running `sandbox` examples are stopped once their config is printed.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI_BIN, runCli } from '../support/cli.js';
+import { sandboxProject, type SandboxProject } from '../support/sandbox-project.js';
+
+const COMMANDS = ['', 'import', 'status', 'optouts', 'validate-config', 'sandbox', 'demo', 'schema'];
+
+interface Example {
+  command: string;
+  line: string;
+  args: string[];
+}
+
+/** `$ npx connect-sync -c x import --json | jq .  comment` → the arguments to run. */
+function toArgs(line: string): string[] {
+  const words = line
+    .replace(/\s{2,}.*$/, '') // a trailing explanation
+    .replace(/\s[|>].*$/, '') // a pipe or redirection: run the left side
+    .trim()
+    .split(/\s+/);
+  while (words[0] && /^[A-Z_]+=/.test(words[0])) words.shift();
+  if (words[0] === 'npx') words.shift();
+  expect(words.shift()).toBe('connect-sync');
+  return words;
+}
+
+async function examples(): Promise<Example[]> {
+  const found: Example[] = [];
+  for (const command of COMMANDS) {
+    const help = await runCli(command ? [command, '--help'] : ['--help']);
+    expect(help.code).toBe(0);
+    for (const match of help.stdout.matchAll(/^\s*\$ (.+)$/gm)) found.push({ command, line: match[1]!, args: toArgs(match[1]!) });
+  }
+  return found;
+}
+
+/** Runs a `sandbox` example until it has printed a config that parses, then stops it. */
+async function runSandboxExample(args: string[], cwd: string): Promise<Record<string, any>> {
+  const child = spawn(process.execPath, [CLI_BIN, ...args, '--dir', cwd], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  try {
+    await expect.poll(() => stderr.includes('sandbox running'), { timeout: 60_000, interval: 100 }).toBe(true);
+    const config = parse(stdout) as Record<string, any>;
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(code).toBe(0);
+    return config;
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+describe('the examples in --help', () => {
+  let project: SandboxProject;
+  let all: Example[];
+  beforeAll(async () => {
+    project = await sandboxProject({ contacts: 200 });
+    all = await examples();
+  });
+  afterAll(async () => project?.close());
+
+  it('every command has examples', () => {
+    for (const command of COMMANDS) expect(all.filter((example) => example.command === command).length, command || 'top level').toBeGreaterThan(0);
+  });
+
+  it('run as written against the sandbox', async () => {
+    for (const example of all.filter((candidate) => !['sandbox', 'demo'].includes(candidate.args.find((word) => !word.startsWith('-') && !word.includes('/')) ?? ''))) {
+      const args = [...example.args];
+      const at = args.indexOf('-c');
+      if (at >= 0) args.splice(at, 2);
+      const result = await runCli(['-c', project.configPath, '--log-format', 'json', ...args], { cwd: project.dir, timeoutMs: 60_000 });
+      expect([0, 1], `${example.line}\n${result.stderr}`).toContain(result.code);
+    }
+  });
+
+  it('sandbox examples start the sandbox and print a config that points at it', async () => {
+    for (const example of all.filter((candidate) => candidate.args[0] === 'sandbox')) {
+      const dir = mkdtempSync(join(tmpdir(), 'connect-sync-help-'));
+      try {
+        const config = await runSandboxExample(example.args, dir);
+        expect(config.connect.endpoint, example.line).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it('demo examples run an import and say where things went', async () => {
+    for (const example of all.filter((candidate) => candidate.args[0] === 'demo')) {
+      const dir = mkdtempSync(join(tmpdir(), 'connect-sync-help-'));
+      try {
+        const result = await runCli(['--log-format', 'json', ...example.args], { cwd: dir, timeoutMs: 120_000 });
+        expect(result.code, `${example.line}\n${result.stderr}`).toBe(0);
+        expect(result.stdout).toContain('error report');
+        expect(result.stdout).toMatch(/mail +\.demo\/mail\/.+\.eml/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+});
