@@ -12,9 +12,12 @@ import type { Config, OptOutConfig } from '../config/schema.js';
 import { ExternalServiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CadenceSink, ConnectSource, RunCounts, RunIssue, StateStore } from './ports.js';
-import type { OptOutChange } from './types.js';
+import type { CadenceContact, OptOutChange } from './types.js';
 
-export type WriteBackStore = Pick<StateStore, 'getOptOutPosition' | 'setOptOutPosition' | 'recordConsent' | 'addIssues'>;
+export type WriteBackStore = Pick<
+  StateStore,
+  'getOptOutPosition' | 'setOptOutPosition' | 'recordConsent' | 'addIssues' | 'getConfirmed' | 'recordConfirmed' | 'listRetries'
+>;
 
 export interface WriteBackDeps {
   connect: Pick<ConnectSource, 'updateContact'>;
@@ -80,8 +83,10 @@ export async function* pendingChanges(
 /**
  * Runs the write-back. Without an `optOut` section it does nothing. Connect failing for
  * one contact (unknown contact) is reported and passed; Connect failing as a service
- * stops the write-back there (the position stays before the failed change) and is
- * counted, but does not fail the import: consent safety keeps Cadence's opt-out meanwhile.
+ * stops the writing there (the position stays before the failed change) and is counted,
+ * but does not fail the import: consent safety keeps Cadence's opt-out meanwhile. For
+ * that, the rest of the feed is still read and remembered, only not written: a STOP on a
+ * later page must hold the import back as much as one on the page that failed.
  */
 export async function runWriteBack(config: Config, deps: WriteBackDeps): Promise<WriteBackCounts> {
   const counts: WriteBackCounts = { written: 0, failed: 0, skipped: 0 };
@@ -91,6 +96,8 @@ export async function runWriteBack(config: Config, deps: WriteBackDeps): Promise
     return counts;
   }
   const { store, logger } = deps;
+  const retrying = new Set(store.listRetries().map((entry) => entry.contactId));
+  let stopped = false;
   try {
     for await (const page of pendingChanges(deps.cadence, store)) {
       for (const change of page.changes) {
@@ -98,24 +105,60 @@ export async function runWriteBack(config: Config, deps: WriteBackDeps): Promise
           store.recordConsent(change.uniqueCampusId, { optedOut: change.optedOut, changedAt: change.changedAt, source: change.source });
         }
       }
-      for (const change of page.changes) {
-        if (!needsWriteBack(change)) {
-          counts.skipped += 1;
-          continue;
-        }
-        const written = await writeOne(change, optOut, config.criteria.sourceCode, deps);
-        if (written) counts.written += 1;
-        else counts.failed += 1;
+      followCadence(store, page.changes, retrying);
+      if (stopped) continue;
+      try {
+        await writePage(page.changes, optOut, config.criteria.sourceCode, deps, counts);
+        store.setOptOutPosition(page.position);
+      } catch (error) {
+        if (!(error instanceof ExternalServiceError)) throw error;
+        stopped = true;
+        counts.failed += 1;
+        logger.warn({ error: error.message }, 'opt-out write-back stopped; it resumes on the next run');
       }
-      store.setOptOutPosition(page.position);
     }
   } catch (error) {
+    // The feed itself could not be read: nothing more to remember or write this time.
     if (!(error instanceof ExternalServiceError)) throw error;
     counts.failed += 1;
     logger.warn({ error: error.message }, 'opt-out write-back stopped; it resumes on the next run');
   }
   if (counts.written + counts.failed > 0) logger.info(counts, 'opt-out write-back finished');
   return counts;
+}
+
+/** Writes one page's changes in feed order; rethrows when Connect fails as a service. */
+async function writePage(changes: readonly OptOutChange[], optOut: OptOutConfig, sourceCode: string, deps: WriteBackDeps, counts: WriteBackCounts): Promise<void> {
+  for (const change of changes) {
+    if (!needsWriteBack(change)) {
+      counts.skipped += 1;
+      continue;
+    }
+    if (await writeOne(change, optOut, sourceCode, deps)) counts.written += 1;
+    else counts.failed += 1;
+  }
+}
+
+/**
+ * The feed says what Cadence holds now, whoever made the change: the payload last
+ * confirmed for each contact takes the newest `optedOut` of the page. Otherwise the
+ * import that follows the write-back (which changed the contact in Connect, so the import
+ * reads it) would send Cadence the opt-out it reported itself. Replaying older pages after
+ * a cut-short write-back is harmless: the pages run in feed order up to the newest entry.
+ * Contacts waiting for a retry are left alone (recording them would drop the retry).
+ */
+function followCadence(store: WriteBackStore, changes: readonly OptOutChange[], retrying: ReadonlySet<string>): void {
+  const newest = new Map<string, boolean>();
+  for (const change of changes) if (!retrying.has(change.uniqueCampusId)) newest.set(change.uniqueCampusId, change.optedOut);
+  const followed: { contactId: string; payload: CadenceContact }[] = [];
+  for (const [contactId, confirmed] of store.getConfirmed([...newest.keys()])) {
+    const optedOut = newest.get(contactId)!;
+    if (confirmed.optedOut === optedOut) continue;
+    // Rebuilt in the wire order of CadenceContact (optedOut before allowMobileUpdate).
+    const { allowMobileUpdate, customFields, ...head } = confirmed;
+    followed.push({ contactId, payload: { ...head, optedOut, allowMobileUpdate, customFields } });
+  }
+  if (followed.length > 0) store.recordConfirmed(followed);
 }
 
 /**

@@ -85,12 +85,15 @@ function printEvent(event: DryRunEvent, options: DryRunOptions, context: CliCont
   }
 }
 
-/** One NDJSON line, keys in the order of product.md §7. */
+/**
+ * One NDJSON line, keys in the order of product.md §7. A field absent on one side is
+ * `null`, so every change has both `old` and `new` (JSON.stringify would drop undefined).
+ */
 export function contactLine(item: PlanItem): Record<string, unknown> {
   const errors = item.action === 'error' ? item.issues.filter((issue) => issue.severity === 'error') : [];
   const changes =
     item.action === 'update'
-      ? item.changes
+      ? Object.fromEntries(Object.entries(item.changes).map(([field, change]) => [field, { old: change.old ?? null, new: change.new ?? null }]))
       : item.action === 'create'
         ? Object.fromEntries(Object.entries(item.payload).map(([field, value]) => [field, { old: null, new: value }]))
         : {};

@@ -34,6 +34,12 @@ export interface ConnectKnobs {
   truncatedShare: number;
   /** `Retry-After` (seconds) sent with a 503; none when undefined. */
   retryAfterSeconds: number | undefined;
+  /**
+   * When set, the three shares above apply only to POSTs for these methods (by SOAPAction),
+   * so a test can make UpdateContact fail while GetFilterContacts works. The number is
+   * drawn all the same.
+   */
+  faultMethods: readonly string[] | undefined;
 }
 
 export interface ConnectEmulatorOptions {
@@ -118,7 +124,7 @@ export async function startConnectEmulator(options: ConnectEmulatorOptions): Pro
   const now = options.now ?? (() => new Date());
   const store = createContactStore(dataset.contacts, dataset.filters.map((filter) => filter.id));
   const methods = createConnectMethods({ clientName: options.clientName, passKey: options.passKey, dataset, store, clock, now });
-  const knobs: ConnectKnobs = { latencyMs: 0, failure503Share: 0, faultShare: 0, truncatedShare: 0, retryAfterSeconds: undefined, ...options.knobs };
+  const knobs: ConnectKnobs = { latencyMs: 0, failure503Share: 0, faultShare: 0, truncatedShare: 0, retryAfterSeconds: undefined, faultMethods: undefined, ...options.knobs };
   let random = createRandom(options.seed ?? 1);
   const requestLog: ConnectRequestRecord[] = [];
   const updates: UpdateApplied[] = [];
@@ -143,7 +149,9 @@ export async function startConnectEmulator(options: ConnectEmulatorOptions): Pro
       sendFault(res, record, 'soap:Client', 'Request too large');
       return;
     }
-    const roll = random.next();
+    const drawn = random.next();
+    const faulty = knobs.faultMethods === undefined || (record.method !== undefined && knobs.faultMethods.includes(record.method));
+    const roll = faulty ? drawn : Infinity;
     if (knobs.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, knobs.latencyMs));
     if (roll < knobs.failure503Share) {
       Object.assign(record, { outcome: 'overloaded', status: 503 });
