@@ -132,9 +132,10 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
             : `${method} failed after ${attempts} attempts`;
       return new ExternalServiceError('Connect', `${what}: ${last.message}`, { hint, cause: last });
     }
-    if (error instanceof MalformedResponse || error instanceof PagingError) {
+    if (error instanceof MalformedResponse) {
       return new ExternalServiceError('Connect', `malformed answer: ${redact(error.message)}`, { cause: error });
     }
+    if (error instanceof PagingError) return new ExternalServiceError('Connect', redact(error.message), { cause: error });
     return error;
   }
 

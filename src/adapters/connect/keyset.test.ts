@@ -106,6 +106,13 @@ describe('keyset paging', () => {
     }
   });
 
+  it('refuses a page longer than asked for', () => {
+    const pager = createKeysetPager<KeyedRecord>({ modifiedSince: '', pageSize: 2, overlap: 1, maxRestarts: 3, isRepeatedLocalTime: () => false });
+    expect(pager.next()).toEqual({ modifiedSince: '', startingRecord: 1, endingRecord: 2 });
+    const record = (id: string) => ({ contactId: id, modifiedLocal: '24 Nov 2026 01:00:00 PM' });
+    expect(() => pager.accept([record('1'), record('2'), record('3')], 3)).toThrow(PagingError);
+  });
+
   it('gives up when contacts keep changing at one date', () => {
     const fake = createFakeConnect({ contacts: contacts(50, () => base) });
     let now = base + 60 * SECOND;
@@ -134,7 +141,8 @@ describe('keyset paging', () => {
       // Changes happen after every seeded date; in the third world, at 01:00 EST (the second 01:00).
       let now = world === 2 ? Date.parse('2026-11-01T06:00:00Z') : Date.parse('2026-12-01T12:00:00Z');
       const { read } = drain(fake, { pageSize: 1 + Math.floor(random() * 40), overlap: 1 + Math.floor(random() * 4), maxRestarts: 1000 }, () => {
-        const changes = Math.floor(random() * 3);
+        // Fewer changes in the third world: there every change inside the long head costs a re-read of it.
+        const changes = world === 2 ? (random() < 0.2 ? 1 : 0) : Math.floor(random() * 3);
         for (let change = 0; change < changes; change++) fake.modify(1 + Math.floor(random() * 200), new Date((now += SECOND)));
       });
       const pairs = read.map((record) => `${record.modifiedLocal}|${record.contactId}`);

@@ -96,7 +96,7 @@ export function createKeysetPager<T extends KeyedRecord>(options: KeysetOptions)
     if (!pending) throw new Error('accept() called without a pending request');
     const { start, overlap, size } = pending;
     pending = undefined;
-    if (records.length > size) throw new PagingError(`asked for ${size} records, got ${records.length}`);
+    if (records.length > size) throw new PagingError(`malformed answer: asked for ${size} records, got ${records.length}`);
     const base = locals.length - overlap;
     for (let index = 0; index < overlap; index++) {
       const record = records[index];

@@ -90,16 +90,19 @@ export function readReturnData<Schema extends z.ZodType>(schema: Schema, returnd
   throw new MalformedResponse(`${what}: ${path ? `${path.slice(1)}: ` : ''}${issue.message}`);
 }
 
+/** GetAllAttributes' answer as domain attributes. */
 export function toAttributes(returndata: unknown): ConnectAttribute[] {
   const data = readReturnData(AttributesReturnData, returndata, 'GetAllAttributes');
   return data.attributes.attribute.map((attribute) => ({ name: attribute.name, mappingName: attribute.mappingname, type: attribute.type }));
 }
 
+/** GetAllFilters' answer as domain filters. */
 export function toFilters(returndata: unknown): ConnectFilter[] {
   const data = readReturnData(FiltersReturnData, returndata, 'GetAllFilters');
   return data.filters.filter.map((filter) => ({ id: Number(filter.id), name: filter.name }));
 }
 
+/** GetSourceCodes' answer as domain source codes. */
 export function toSourceCodes(returndata: unknown): ConnectSourceCode[] {
   const data = readReturnData(SourceCodesReturnData, returndata, 'GetSourceCodes');
   return data.sourcecodes.sourcecode.map((entry) => ({ code: entry.code, description: entry.description }));

@@ -6,6 +6,7 @@ import {
   decodeEntities,
   escapeXml,
   filterIdsXml,
+  leafText,
   readEnvelope,
   readResult,
   UnparseableResponse,
@@ -76,6 +77,11 @@ describe('readEnvelope', () => {
     expect(readEnvelope(body, 'GetAllFilters')).toEqual({ kind: 'result', document: '<result><code>1</code></result>' });
   });
 
+  it('ignores a byte order mark', () => {
+    const envelope = readEnvelope(`\uFEFF${response('GetAllFilters', '&lt;result/&gt;')}`, 'GetAllFilters');
+    expect(envelope).toEqual({ kind: 'result', document: '<result/>' });
+  });
+
   it.each([
     ['soap:Server', 'server'],
     ['soap:Server.Busy', 'server'],
@@ -101,6 +107,25 @@ describe('readEnvelope', () => {
     ['a DTD', `<!DOCTYPE x [<!ENTITY e "boom">]>${complete}`],
   ])('refuses %s', (_what, body) => {
     expect(() => readEnvelope(body, 'GetAllFilters')).toThrow(UnparseableResponse);
+  });
+});
+
+describe('leafText', () => {
+  it.each([
+    ['text', 'a &amp; b', 'a & b'],
+    ['CDATA', { '#cdata': 'Tom & <Jerry>' }, 'Tom & <Jerry>'],
+    ['text and CDATA', { '#text': 'x &lt; ', '#cdata': 'y & z' }, 'x < y & z'],
+    ['a leaf with an XML attribute', { '#text': ' kept ', '@_space': 'preserve' }, ' kept '],
+  ])('reads %s', (_what, node, text) => {
+    expect(leafText(node)).toBe(text);
+  });
+
+  it.each([
+    ['an element with children', { b: '1' }],
+    ['a list', ['a', 'b']],
+    ['nothing', undefined],
+  ])('has no text for %s', (_what, node) => {
+    expect(leafText(node)).toBeUndefined();
   });
 });
 

@@ -117,7 +117,8 @@ export function leafText(node: unknown): string | undefined {
   if (typeof node === 'string') return decodeEntities(node);
   if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
   const { '#text': text, '#cdata': cdata, ...rest } = node as Record<string, unknown>;
-  if (Object.keys(rest).length > 0) return undefined;
+  // XML attributes on a leaf (`xml:space`…) do not change its text; child elements do.
+  if (Object.keys(rest).some((key) => !key.startsWith('@_'))) return undefined;
   const parts = Array.isArray(cdata) ? cdata : cdata === undefined ? [] : [cdata];
   if (parts.some((part) => typeof part !== 'string') || (text !== undefined && typeof text !== 'string')) return undefined;
   return (text === undefined ? '' : decodeEntities(text)) + parts.join('');
@@ -159,6 +160,7 @@ export type Envelope =
 
 /** Reads a SOAP answer to `method`: the decoded inner document, or the fault. Throws UnparseableResponse. */
 export function readEnvelope(body: string, method: string): Envelope {
+  if (body.charCodeAt(0) === 0xfeff) body = body.slice(1);
   if (body.includes('<!DOCTYPE')) throw new UnparseableResponse('the answer is not a SOAP envelope (it has a document type declaration)');
   // fast-xml-parser forgives a missing end; a truncated answer must not pass.
   if (!/<\/(?:[A-Za-z_][\w.-]*:)?Envelope>$/.test(body.slice(-100).trimEnd())) {

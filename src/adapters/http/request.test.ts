@@ -1,7 +1,6 @@
-import { Writable } from 'node:stream';
 import type { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../log.js';
+import { captureLogger } from '../../../test/support/capture-logger.js';
 import { startServer, type TestServer } from '../../../test/support/http-server.js';
 import { createAgent, sendOnce, type HttpTarget } from './request.js';
 import { TransientError } from './retry.js';
@@ -13,33 +12,27 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-function target(timeoutMs = 5000, lines: string[] = []): HttpTarget {
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
+function target(timeoutMs = 5000, capture = captureLogger()): HttpTarget {
   const dispatcher = createAgent({ connections: 2, timeoutMs });
   agents.push(dispatcher);
-  return { service: 'Cadence', dispatcher, timeoutMs, logger: createLogger({ level: 'debug', format: 'json', destination }) };
+  return { service: 'Cadence', dispatcher, timeoutMs, logger: capture.logger };
 }
 
 describe('sendOnce', () => {
   it('returns any status with the whole body, and logs method, path and status but no header', async () => {
     const server = await startServer(() => ({ status: 503, headers: { 'retry-after': '1' }, body: 'busy' }));
     servers.push(server);
-    const lines: string[] = [];
+    const capture = captureLogger();
     const response = await sendOnce(
-      target(5000, lines),
+      target(5000, capture),
       { method: 'GET', url: new URL(`${server.origin}/v2/users/ADM`), headers: { authorization: 'Basic c2VjcmV0LWtleTpzZWNyZXQ=' } },
       1,
     );
     expect(response).toMatchObject({ status: 503, body: 'busy' });
     expect(response.headers['retry-after']).toBe('1');
-    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const logged = capture.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(logged).toEqual([expect.objectContaining({ level: 20, msg: 'http request', method: 'GET', path: '/v2/users/ADM', status: 503, attempt: 1 })]);
-    expect(lines.join('')).not.toContain('c2VjcmV0');
+    expect(capture.text()).not.toContain('c2VjcmV0');
   });
 
   it('turns a refused connection into an "unreachable" transient failure', async () => {

@@ -40,6 +40,7 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
+/** Six attempts, backoff from 250 ms doubling up to 30 s, Retry-After capped at 60 s. */
 export const defaultRetryPolicy: RetryPolicy = {
   maxAttempts: 6,
   baseDelayMs: 250,
