@@ -73,7 +73,7 @@ function report(error: unknown): number {
   } else if (isKnownError(error)) {
     const known = error as Error;
     process.stderr.write(`connect-sync: ${known.message}\n`);
-    if (error instanceof ExternalServiceError && error.hint) process.stderr.write(`  check: ${error.hint}\n`);
+    if (error instanceof ExternalServiceError && error.hint) process.stderr.write(`  check: ${error.hint.replace(/^check\s+/, '')}\n`);
     if (known.cause instanceof Error) process.stderr.write(`  cause: ${known.cause.message}\n`);
   } else {
     process.stderr.write(`connect-sync: unexpected error (a bug; please report it)\n${(error as Error)?.stack ?? String(error)}\n`);

@@ -80,6 +80,8 @@ export const Criteria = z.strictObject({
   filterIds: z
     .array(positiveInt('a positive integer'), { error: 'expected a list of filter ids' })
     .min(1, 'expected at least one filter id')
+    // A run tells filters apart by one bit each in a 32-bit mask (core/import/tally.ts).
+    .max(31, 'expected at most 31 filter ids')
     .superRefine((ids, ctx) => {
       ids.forEach((id, index) => {
         if (ids.indexOf(id) !== index) ctx.addIssue({ code: 'custom', path: [index], message: `filter ${id} is listed twice` });

@@ -86,7 +86,8 @@ export async function* pendingChanges(
  * stops the writing there (the position stays before the failed change) and is counted,
  * but does not fail the import: consent safety keeps Cadence's opt-out meanwhile. For
  * that, the rest of the feed is still read and remembered, only not written: a STOP on a
- * later page must hold the import back as much as one on the page that failed.
+ * later page must hold the import back as much as one on the page that failed. A feed
+ * that cannot be read at all is rethrown: without it, consent safety has nothing to go on.
  */
 export async function runWriteBack(config: Config, deps: WriteBackDeps): Promise<WriteBackCounts> {
   const counts: WriteBackCounts = { written: 0, failed: 0, skipped: 0 };
@@ -118,10 +119,10 @@ export async function runWriteBack(config: Config, deps: WriteBackDeps): Promise
       }
     }
   } catch (error) {
-    // The feed itself could not be read: nothing more to remember or write this time.
-    if (!(error instanceof ExternalServiceError)) throw error;
-    counts.failed += 1;
-    logger.warn({ error: error.message }, 'opt-out write-back stopped; it resumes on the next run');
+    // The feed itself could not be read, so a STOP texted since the last run is unknown:
+    // an import now could opt that student back in (§5). The run cannot complete.
+    if (error instanceof ExternalServiceError) logger.error({ error: error.message }, 'opt-out feed unreadable; nothing is imported without it');
+    throw error;
   }
   if (counts.written + counts.failed > 0) logger.info(counts, 'opt-out write-back finished');
   return counts;

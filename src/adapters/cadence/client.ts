@@ -149,16 +149,32 @@ export function createCadenceClient(config: CadenceConfig, options: CadenceClien
   async function* optOutChanges(from: OptOutPosition): AsyncGenerator<{ changes: OptOutChange[]; position: OptOutPosition }> {
     let cursor = from.cursor;
     let newest = from.since === undefined ? undefined : { at: Date.parse(from.since), iso: from.since };
+    // A feed that leads back to a cursor it gave, or says more remain while giving none, would be read for ever.
+    const cursors = new Set<string>();
+    const ask = (at: string | undefined) => {
+      const answer = requestJson({ method: 'GET', path: `/v2/contacts/${dept}/optouts`, query: { since: from.since, cursor: at }, purpose: 'read' });
+      // Awaited below; a consumer that stops early leaves it unawaited, which is no error.
+      answer.catch(() => undefined);
+      return answer;
+    };
+    let asked = ask(cursor);
     for (;;) {
-      const { data } = await requestJson({ method: 'GET', path: `/v2/contacts/${dept}/optouts`, query: { since: from.since, cursor }, purpose: 'read' });
+      const { data } = await asked;
       const page = validate(OptOutsPage, data, 'optouts');
       for (const change of page.changes) {
         const at = Date.parse(change.changedAt);
         if (newest === undefined || at >= newest.at) newest = { at, iso: new Date(at).toISOString() };
       }
       if (page.nextCursor !== null) {
-        if (page.nextCursor === cursor) throw new ExternalServiceError('Cadence', 'malformed answer (optouts): the same cursor came back');
+        if (page.nextCursor === cursor || cursors.has(page.nextCursor)) {
+          throw new ExternalServiceError('Cadence', 'malformed answer (optouts): a cursor came back that was given before');
+        }
+        if (page.changes.length === 0) throw new ExternalServiceError('Cadence', 'malformed answer (optouts): an empty page says more changes remain');
+        cursors.add(page.nextCursor);
         cursor = page.nextCursor;
+        // The next page is asked for before this one is handed over: Cadence answers while
+        // the caller handles this one (a feed read after a big import is hundreds of pages).
+        asked = ask(cursor);
         yield { changes: page.changes, position: from.since === undefined ? { cursor } : { since: from.since, cursor } };
       } else {
         yield { changes: page.changes, position: newest === undefined ? {} : { since: newest.iso } };

@@ -10,11 +10,13 @@ import type { ConnectSource, FetchOptions } from '../../core/ports.js';
 import type { ConnectContact } from '../../core/types.js';
 import { ExternalServiceError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
-import { createAgent, retryAfterOf, sendOnce, statusFailure, TRANSIENT_STATUSES, type HttpResponse, type HttpTarget } from '../http/request.js';
+import { createAgent, retryAfterOf, sendOnce, statusFailure, TRANSIENT_STATUSES, utf8FromLatin1, type HttpRequest, type HttpResponse, type HttpTarget } from '../http/request.js';
 import { RetriesExhausted, retryPolicy, TransientError, withRetry, type RetryPolicy } from '../http/retry.js';
 import { connectClock } from './dates.js';
 import { createKeysetPager, PagingError, repeatedLocalTimes } from './keyset.js';
-import { MalformedResponse, toAttributes, toContactsPage, toFilters, toSourceCodes, toUpdateResult } from './schema.js';
+import { readAhead } from './read-ahead.js';
+import { ScannedContacts, scanContactsAnswer } from './contacts-scan.js';
+import { MalformedResponse, toAttributes, toContactsPage, toContactsPageFromScan, toFilters, toSourceCodes, toUpdateResult } from './schema.js';
 import {
   attributeNamesXml,
   attributeValuesXml,
@@ -42,6 +44,9 @@ export interface ConnectClientOptions {
 export type ConnectClient = ConnectSource & { close(): Promise<void> };
 
 const ENDPOINT_HINT = 'check connect.endpoint';
+
+/** Contact pages read ahead of the caller, at most (each a few hundred contacts). */
+const READ_AHEAD_PAGES = 2;
 
 /** Application errors whose cause is a config key, and that key. */
 const ERROR_HINTS: readonly (readonly [RegExp, string])[] = [
@@ -75,9 +80,11 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
   async function call(method: string, params: readonly (readonly [string, string])[], signal?: AbortSignal): Promise<unknown> {
     const body = buildEnvelope(method, [['ClientName', config.clientName], ['PassKey', config.passKey], ...params]);
     const headers = { 'content-type': 'text/xml; charset=utf-8', soapaction: soapAction(method) };
+    // Contact pages are large: read as latin1, decoded only where needed (interpret).
+    const request: HttpRequest = { method: 'POST', url, headers, body, operation: method, latin1Body: method === 'GetFilterContacts' };
     try {
       return await withRetry(
-        async (attempt) => interpret(method, await sendOnce(target, { method: 'POST', url, headers, body, operation: method }, attempt, signal)),
+        async (attempt) => interpret(method, await sendOnce(target, request, attempt, signal)),
         { policy, signal, logger, context: { service: 'Connect', operation: method } },
       );
     } catch (error) {
@@ -87,6 +94,15 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
 
   /** What one HTTP answer means: the returndata, or a transient or fatal failure. */
   function interpret(method: string, response: HttpResponse): unknown {
+    if (method === 'GetFilterContacts') {
+      // The large, frequent answer, read as latin1 (see call): scanned as it is when it has
+      // the plain shape, otherwise decoded as any other answer and read in full.
+      if (response.status === 200) {
+        const scanned = scanContactsAnswer(response.body, { latin1: true });
+        if (scanned) return scanned;
+      }
+      response = { ...response, body: utf8FromLatin1(response.body) };
+    }
     if (response.status !== 200 && response.status !== 500) {
       if (TRANSIENT_STATUSES.has(response.status)) throw statusFailure(response, policy);
       throw new ExternalServiceError('Connect', `${method}: unexpected HTTP ${response.status}`, { hint: ENDPOINT_HINT });
@@ -160,20 +176,29 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
       ['FilterIdsXml', filterIdsXml(filterId)],
       ['AttributesXml', attributeNamesXml([...new Set(attributes)])],
     ] as const;
-    for (let query = pager.next(); query; query = pager.next()) {
-      const returndata = await call(
-        'GetFilterContacts',
-        [...fixed, ['ModifiedSince', query.modifiedSince], ['StartingRecord', String(query.startingRecord)], ['EndingRecord', String(query.endingRecord)]],
-        fetch.signal,
-      );
-      const page = convert('GetFilterContacts', () => toContactsPage(returndata, clock, query.startingRecord));
-      const { fresh, restarted } = convert('GetFilterContacts', () => pager.accept(page.contacts, page.total));
-      if (restarted) {
-        logger.warn({ filterId, modifiedSince: query.modifiedSince }, 'contacts changed while paging; re-reading from the first record at this date');
+    // Pages are read ahead of the caller, in their own loop (see read-ahead.ts).
+    yield* readAhead<ConnectContact[]>(READ_AHEAD_PAGES, async (push, stop) => {
+      const signal = fetch.signal ? AbortSignal.any([fetch.signal, stop]) : stop;
+      for (let query = pager.next(); query; query = pager.next()) {
+        const current = query;
+        const returndata = await call(
+          'GetFilterContacts',
+          [...fixed, ['ModifiedSince', current.modifiedSince], ['StartingRecord', String(current.startingRecord)], ['EndingRecord', String(current.endingRecord)]],
+          signal,
+        );
+        const page = convert('GetFilterContacts', () =>
+          returndata instanceof ScannedContacts
+            ? toContactsPageFromScan(returndata, clock, current.startingRecord)
+            : toContactsPage(returndata, clock, current.startingRecord),
+        );
+        const { fresh, restarted } = convert('GetFilterContacts', () => pager.accept(page.contacts, page.total));
+        if (restarted) {
+          logger.warn({ filterId, modifiedSince: current.modifiedSince }, 'contacts changed while paging; re-reading from the first record at this date');
+        }
+        logger.debug({ filterId, ...current, received: page.contacts.length, fresh: fresh.length, total: page.total }, 'contacts page');
+        if (fresh.length > 0) await push(fresh);
       }
-      logger.debug({ filterId, ...query, received: page.contacts.length, fresh: fresh.length, total: page.total }, 'contacts page');
-      if (fresh.length > 0) yield fresh;
-    }
+    });
   }
 
   return {

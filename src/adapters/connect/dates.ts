@@ -66,12 +66,17 @@ export function connectClock(zoneName: string): ConnectClock {
   function resolveWallClock(wall: number): number {
     const before = offsetAt(wall - 26 * 60 * MINUTE);
     const after = offsetAt(wall + 26 * 60 * MINUTE);
-    const candidates = [wall - before * MINUTE, wall - after * MINUTE].filter(
-      (instant) => instant === wall - offsetAt(instant) * MINUTE,
-    );
+    // Written without arrays: this runs for every contact read.
+    const early = wall - before * MINUTE;
+    const late = wall - after * MINUTE;
+    const earlyValid = early === wall - offsetAt(early) * MINUTE;
+    const lateValid = late === wall - offsetAt(late) * MINUTE;
     // Two valid instants: the repeated hour, take the earlier. None: the skipped hour,
     // read with the offset before the change, which lands one hour later on the new clock.
-    return candidates.length > 0 ? Math.min(...candidates) : wall - before * MINUTE;
+    if (earlyValid && lateValid) return Math.min(early, late);
+    if (earlyValid) return early;
+    if (lateValid) return late;
+    return early;
   }
 
   function format(instant: Date): string {

@@ -104,6 +104,15 @@ export function createKeysetPager<T extends KeyedRecord>(options: KeysetOptions)
         return restart();
       }
     }
+    // One answer is one snapshot: it cannot hold a contact twice, end before its total, or
+    // run past it. Taken as read, such an answer could skip contacts below the watermark.
+    const last = start - 1 + records.length;
+    if ((records.length > 0 && last > total) || (records.length < size && last < total)) {
+      throw new PagingError(`malformed answer: records ${start} to ${last} of a total of ${total}`);
+    }
+    if (new Set(records.map((record) => record.contactId)).size < records.length) {
+      throw new PagingError('malformed answer: a contact appears twice in one page');
+    }
     const firstNew = locals.length;
     const fresh: T[] = [];
     for (let index = overlap; index < records.length; index++) {

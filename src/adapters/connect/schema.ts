@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { AttributeValue, ConnectAttribute, ConnectContact, ConnectFilter, ConnectSourceCode, ListItem } from '../../core/types.js';
 import type { ConnectClock } from './dates.js';
+import type { ScannedContacts } from './contacts-scan.js';
 import { leafText } from './soap.js';
 
 /** An answer that is well-formed but breaks the contract (a contact without a contactid…). Never retried. */
@@ -146,34 +147,45 @@ export function toContactsPage(returndata: unknown, clock: ConnectClock, firstPo
   return { total: Number(data.contacts['@_total']), contacts };
 }
 
+/** A page the fast reader read (contacts-scan.ts), converted exactly as toContactsPage converts. */
+export function toContactsPageFromScan(scanned: ScannedContacts, clock: ConnectClock, firstPosition: number): ContactsPage {
+  const contacts = scanned.contacts.map((attributes, index) => toContact(attributes, clock, firstPosition + index));
+  return { total: Number(scanned.total), contacts };
+}
+
 type WireAttribute = z.output<typeof WireAttribute>;
 
 function toContact(wire: readonly WireAttribute[], clock: ConnectClock, position: number): ConnectContact {
   let contactId: string | undefined;
   let modifiedLocal: string | undefined;
   const attributes: Record<string, AttributeValue> = {};
-  const names = new Set<string>();
-  const where = () => `GetFilterContacts: record ${position}${contactId === undefined ? '' : ` (contactid ${contactId})`}`;
+  // A contact has a dozen attributes: a list is cheaper than a Set, and this runs per contact.
+  const names: string[] = [];
   for (const attribute of wire) {
     const name = attribute.name.trim();
-    if (names.has(name)) throw new MalformedResponse(`${where()}: attribute ${name} appears twice`);
-    names.add(name);
+    if (names.includes(name)) throw new MalformedResponse(`${where(position, contactId)}: attribute ${name} appears twice`);
+    names.push(name);
     if (attribute.value !== undefined && attribute.item !== undefined) {
-      throw new MalformedResponse(`${where()}: attribute ${name} has both <value> and <item>`);
+      throw new MalformedResponse(`${where(position, contactId)}: attribute ${name} has both <value> and <item>`);
     }
     if (name === 'contactid') contactId = attribute.value?.trim();
     else if (name === 'modifieddate') modifiedLocal = attribute.value?.trim();
     // No <value> and no <item>: a list attribute with nothing selected.
     else attributes[name] = attribute.value ?? (attribute.item ?? []).map((item): ListItem => ({ value: item.value, display: item.display }));
   }
-  if (contactId === undefined || !/^0*[1-9]\d*$/.test(contactId)) {
+  // Beyond 2^53 two ids would be one number, and the run keys contacts by number.
+  if (contactId === undefined || !/^0*[1-9]\d*$/.test(contactId) || !Number.isSafeInteger(Number(contactId))) {
     const shown = contactId === undefined ? 'missing' : JSON.stringify(contactId);
-    contactId = undefined;
-    throw new MalformedResponse(`${where()}: contactid is ${shown}, expected a positive integer`);
+    throw new MalformedResponse(`${where(position, undefined)}: contactid is ${shown}, expected a positive integer below 2^53`);
   }
   const modified = modifiedLocal === undefined ? undefined : clock.parse(modifiedLocal);
   if (modifiedLocal === undefined || !modified) {
-    throw new MalformedResponse(`${where()}: modifieddate is ${modifiedLocal === undefined ? 'missing' : JSON.stringify(modifiedLocal)}, expected a Connect date`);
+    throw new MalformedResponse(`${where(position, contactId)}: modifieddate is ${modifiedLocal === undefined ? 'missing' : JSON.stringify(modifiedLocal)}, expected a Connect date`);
   }
   return { contactId, modifiedLocal, modifiedAt: modified.toISOString(), attributes };
+}
+
+/** Names a record in an error: its position in Connect's order, and its contactid once known. */
+function where(position: number, contactId: string | undefined): string {
+  return `GetFilterContacts: record ${position}${contactId === undefined ? '' : ` (contactid ${contactId})`}`;
 }

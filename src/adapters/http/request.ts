@@ -54,6 +54,12 @@ export interface HttpRequest {
   body?: string;
   /** Names the call in the debug line beside the path (a SOAP method); never a secret. */
   operation?: string;
+  /**
+   * Return the body one character per byte (latin1) instead of decoded UTF-8: half the
+   * memory and much faster for a large answer the caller reads in its own way (see
+   * utf8FromLatin1 for the text the usual read would have given).
+   */
+  latin1Body?: boolean;
 }
 
 export interface HttpResponse {
@@ -81,7 +87,7 @@ export async function sendOnce(target: HttpTarget, req: HttpRequest, attempt: nu
       headersTimeout: target.timeoutMs,
       bodyTimeout: target.timeoutMs,
     });
-    const body = await response.body.text();
+    const body = req.latin1Body ? Buffer.from(await response.body.arrayBuffer()).toString('latin1') : await response.body.text();
     target.logger.debug(
       { ...describe(target, req), status: response.statusCode, ms: Math.round(performance.now() - started), attempt },
       'http request',
@@ -96,6 +102,13 @@ export async function sendOnce(target: HttpTarget, req: HttpRequest, attempt: nu
     );
     throw failure ?? error;
   }
+}
+
+/** The text a latin1Body read stands for: what the usual read gives (UTF-8, a leading BOM dropped). */
+export function utf8FromLatin1(body: string): string {
+  const bytes = Buffer.from(body, 'latin1');
+  const start = bytes.length > 2 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return bytes.toString('utf8', start);
 }
 
 /** What a log line says about a request: never headers or body (they carry the credentials). */

@@ -90,6 +90,46 @@ describe('withRetry', () => {
     expect(calls).toBe(3);
   });
 
+  it('rides out more 429s than other failures: they have their own budget', async () => {
+    const policy = instantPolicy({ maxAttempts: 3, maxRateLimited: 12 });
+    let calls = 0;
+    const result = await withRetry(
+      async () => {
+        calls += 1;
+        if (calls === 1) throw new TransientError('status', 'HTTP 503', { status: 503 });
+        if (calls <= 11) throw new TransientError('status', 'HTTP 429', { status: 429, retryAfterMs: 0 });
+        return 'ok';
+      },
+      { policy },
+    );
+    expect(result).toBe('ok');
+    expect(calls).toBe(12);
+  });
+
+  it('gives up after maxRateLimited 429s, and 429s do not spare other failures', async () => {
+    const paced = instantPolicy({ maxAttempts: 3, maxRateLimited: 5 });
+    const limited = await withRetry(
+      async () => {
+        throw new TransientError('status', 'HTTP 429', { status: 429, retryAfterMs: 0 });
+      },
+      { policy: paced },
+    ).catch((error: unknown) => error);
+    expect((limited as RetriesExhausted).attempts).toBe(5);
+
+    const policy = instantPolicy({ maxAttempts: 3, maxRateLimited: 20 });
+    let calls = 0;
+    const failed = await withRetry(
+      async () => {
+        calls += 1;
+        throw calls % 2 === 0 ? new TransientError('status', 'HTTP 429', { status: 429 }) : new TransientError('status', 'HTTP 503', { status: 503 });
+      },
+      { policy },
+    ).catch((error: unknown) => error);
+    // 503, 429, 503, 429, 503: the third 503 ends it.
+    expect((failed as RetriesExhausted).attempts).toBe(5);
+    expect((failed as RetriesExhausted).last.status).toBe(503);
+  });
+
   it('does not retry other errors', async () => {
     const policy = instantPolicy();
     let calls = 0;

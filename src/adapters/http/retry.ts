@@ -6,8 +6,13 @@
 import type { Logger } from '../../log.js';
 
 export interface RetryPolicy {
-  /** Attempts in all, the first included. */
+  /** Attempts in all, the first included (429 answers aside: see maxRateLimited). */
   maxAttempts: number;
+  /**
+   * 429 answers a call tolerates. They are the server pacing the client (with Retry-After),
+   * not failing, so they have their own budget and do not count toward maxAttempts.
+   */
+  maxRateLimited: number;
   /** Backoff ceiling of the first retry; it doubles with each retry. */
   baseDelayMs: number;
   /** Backoff ceiling never exceeds this. */
@@ -40,9 +45,10 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
-/** Six attempts, backoff from 250 ms doubling up to 30 s, Retry-After capped at 60 s. */
+/** Six attempts (and twenty 429s), backoff from 250 ms doubling up to 30 s, Retry-After capped at 60 s. */
 export const defaultRetryPolicy: RetryPolicy = {
   maxAttempts: 6,
+  maxRateLimited: 20,
   baseDelayMs: 250,
   maxDelayMs: 30_000,
   retryAfterCapMs: 60_000,
@@ -55,6 +61,7 @@ export const defaultRetryPolicy: RetryPolicy = {
 export function retryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
   const policy = { ...defaultRetryPolicy, ...overrides };
   if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) throw new Error('retry policy: maxAttempts must be a positive integer');
+  if (!Number.isInteger(policy.maxRateLimited) || policy.maxRateLimited < 1) throw new Error('retry policy: maxRateLimited must be a positive integer');
   return policy;
 }
 
@@ -112,6 +119,7 @@ export interface RetryOptions {
 export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const { policy, signal, logger } = options;
   const failures = new Map<FailureKind, number>();
+  let rateLimited = 0;
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     try {
@@ -120,7 +128,9 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
       if (!(error instanceof TransientError)) throw error;
       const count = (failures.get(error.kind) ?? 0) + 1;
       failures.set(error.kind, count);
-      if (attempt >= policy.maxAttempts || count >= (error.maxFailures ?? Number.POSITIVE_INFINITY)) {
+      if (error.status === 429) rateLimited += 1;
+      const exhausted = error.status === 429 ? rateLimited >= policy.maxRateLimited : attempt - rateLimited >= policy.maxAttempts;
+      if (exhausted || count >= (error.maxFailures ?? Number.POSITIVE_INFINITY)) {
         throw new RetriesExhausted(attempt, error);
       }
       const delayMs =

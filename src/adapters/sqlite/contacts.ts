@@ -44,12 +44,15 @@ export function confirmedTable(db: Db) {
      ON CONFLICT (contact_id) DO UPDATE SET payload = excluded.payload, confirmed_at = excluded.confirmed_at`,
   );
   const dropRetry = db.prepare('DELETE FROM retries WHERE contact_id = ?');
+  const anyRetry = db.prepare<[], number>('SELECT EXISTS (SELECT 1 FROM retries)').pluck(true);
   const forget = db.prepare('DELETE FROM confirmed WHERE contact_id = ?');
 
   const record = db.transaction((entries: readonly { contactId: string; json: string }[], at: string) => {
+    // The retry table is nearly always empty: then there is nothing to drop, row by row.
+    const dropRetries = anyRetry.get() === 1;
     for (const entry of entries) {
       upsert.run(entry.contactId, entry.json, at);
-      dropRetry.run(entry.contactId);
+      if (dropRetries) dropRetry.run(entry.contactId);
     }
   });
   const forgetAll = db.transaction((contactIds: readonly string[]) => {

@@ -43,17 +43,7 @@ export async function* planImport(config: Config, deps: DryRunDeps, options: Imp
   for (const message of setup.warnings) yield { type: 'warning', message };
   const tally = new RunTally(config.criteria.filterIds);
   const actions = new Map<string, PlanItem['action']>();
-  const retries = deps.store.listRetries();
-  const retried = deps.store.getConfirmed(retries.map((entry) => entry.contactId));
-  for (const entry of retries) {
-    tally.sight(entry.contactId, -1, entry.filterIds);
-    const mapped = { contactId: entry.contactId, payload: entry.payload, issues: [] as ContactIssue[], reportFields: entry.payload };
-    const item = planContact(mapped, retried.get(entry.contactId));
-    // The retry is sent whatever the plan says: the last send did not go through.
-    const sent: PlanItem = item.action === 'unchanged' ? { ...item, action: 'update', changes: {} } : item;
-    actions.set(entry.contactId, sent.action);
-    yield { type: 'contact', item: sent, filterIds: entry.filterIds, name: `${entry.payload.firstName} ${entry.payload.lastName}`, mobileNumber: entry.payload.mobileNumber, source: 'retry' };
-  }
+  const waiting = new Set(deps.store.listRetries().map((entry) => entry.contactId));
   for (const filterId of filterIds) {
     const start = filterStart({ config, filterId, names: setup.names, watermark: deps.store.getWatermark(filterId), full: options.full === true });
     yield { type: 'filter', start, note: describeStart(start) };
@@ -68,14 +58,29 @@ export async function* planImport(config: Config, deps: DryRunDeps, options: Imp
       signal: deps.signal,
     });
     for await (const page of pages) {
-      for (const { item, mapped, sighting } of page.contacts) {
-        if (mapped.issues.some((issue) => issue.severity === 'warning')) tally.warned(item.contactId);
+      for (const { item: planned, mapped, sighting } of page.contacts) {
+        if (mapped.issues.some((issue) => issue.severity === 'warning')) tally.warned(planned.contactId);
         if (sighting === 'same') continue;
+        // As in the run: a waiting contact is sent from its current version, even when unchanged.
+        const item: PlanItem =
+          waiting.delete(planned.contactId) && planned.action === 'unchanged' ? { ...planned, action: 'update', changes: {} } : planned;
         actions.set(item.contactId, item.action);
         const { firstName, lastName, mobileNumber } = mapped.reportFields;
         yield { type: 'contact', item, filterIds: [filterId], name: `${firstName} ${lastName}`.trim(), mobileNumber, source: 'connect' };
       }
     }
+  }
+  // As in the run: the retry table goes last, without the contacts a filter returned.
+  const retries = deps.store.listRetries().filter((entry) => waiting.has(entry.contactId));
+  const retried = deps.store.getConfirmed(retries.map((entry) => entry.contactId));
+  for (const entry of retries) {
+    tally.sight(entry.contactId, -1, entry.filterIds);
+    const mapped = { contactId: entry.contactId, payload: entry.payload, issues: [] as ContactIssue[], reportFields: entry.payload };
+    const item = planContact(mapped, retried.get(entry.contactId));
+    // The retry is sent whatever the plan says: the last send did not go through.
+    const sent: PlanItem = item.action === 'unchanged' ? { ...item, action: 'update', changes: {} } : item;
+    actions.set(entry.contactId, sent.action);
+    yield { type: 'contact', item: sent, filterIds: entry.filterIds, name: `${entry.payload.firstName} ${entry.payload.lastName}`, mobileNumber: entry.payload.mobileNumber, source: 'retry' };
   }
   return summarise(tally, actions, config.criteria.filterIds);
 }

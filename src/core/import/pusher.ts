@@ -16,11 +16,13 @@ import type { RunTally } from './tally.js';
 export interface Outgoing {
   payload: CadenceContact;
   report: Pick<RunIssue, 'firstName' | 'lastName' | 'mobileNumber'>;
+  /** The state file may hold a confirmed payload for the contact (an update, a retry). */
+  replacesConfirmed?: boolean;
 }
 
 export interface PusherOptions {
   cadence: CadenceSink;
-  store: Pick<StateStore, 'recordConfirmed' | 'putRetries' | 'addIssues'>;
+  store: Pick<StateStore, 'recordConfirmed' | 'forgetConfirmed' | 'putRetries' | 'removeRetries' | 'addIssues'>;
   tally: RunTally;
   runId: string;
   batchSize: number;
@@ -36,6 +38,14 @@ export class BatchPusher {
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly inFlight = new Set<Promise<void>>();
   private buffer: Outgoing[] = [];
+  /** Contact id → its place in `buffer`. */
+  private readonly buffered = new Map<string, number>();
+  /** Contact id → the batch in flight that carries it. */
+  private readonly carrying = new Map<string, Promise<void>>();
+  /** Contact id → the payload handed to a batch that Cadence has not answered for yet. */
+  private readonly travelling = new Map<string, CadenceContact>();
+  /** Contacts whose send in this run outlived its retries: Cadence may hold that payload, or not. */
+  private readonly deferred = new Set<string>();
   /** The first error that must end the run (credentials, unreachable, malformed answers). */
   private fatal: unknown;
   sentContacts = 0;
@@ -46,11 +56,34 @@ export class BatchPusher {
     this.limit = pLimit(options.concurrency);
   }
 
-  /** Queues one contact; sends a batch when the buffer is full, waiting for room first. */
+  /**
+   * Queues one contact; sends a batch when the buffer is full, waiting for room first. A
+   * contact added again is a newer version of it (read again in the run): it replaces the
+   * one buffered, and never travels beside one in flight (see flushBuffer).
+   */
   async add(outgoing: Outgoing): Promise<void> {
     this.throwIfFatal();
+    const id = outgoing.payload.uniqueCampusId;
+    const index = this.buffered.get(id);
+    if (index !== undefined) {
+      this.buffer[index] = outgoing;
+      return;
+    }
+    this.buffered.set(id, this.buffer.length);
     this.buffer.push(outgoing);
     if (this.buffer.length >= this.options.batchSize) await this.flushBuffer();
+  }
+
+  /**
+   * What this run last handed over for a contact and Cadence has not answered for yet
+   * (buffered or in flight): it lands in Cadence before any newer version, so a newer one
+   * is planned against it. `unknown` when that send outlived its retries; undefined when
+   * nothing of the contact is unsettled.
+   */
+  unsettled(contactId: string): CadenceContact | 'unknown' | undefined {
+    const index = this.buffered.get(contactId);
+    if (index !== undefined) return this.buffer[index]!.payload;
+    return this.travelling.get(contactId) ?? (this.deferred.has(contactId) ? 'unknown' : undefined);
   }
 
   /** Sends what is buffered and waits for every batch in flight; rethrows a fatal error. */
@@ -68,19 +101,37 @@ export class BatchPusher {
   private async flushBuffer(): Promise<void> {
     const batch = this.buffer;
     this.buffer = [];
+    this.buffered.clear();
+    for (const { payload } of batch) this.travelling.set(payload.uniqueCampusId, payload);
     while (this.inFlight.size >= this.options.concurrency) {
       await Promise.race(this.inFlight);
       this.throwIfFatal();
     }
-    const task = this.limit(() => this.send(batch)).finally(() => this.inFlight.delete(task));
+    // A batch carrying an older version of one of these contacts goes first, all the way
+    // (resends included): Cadence applies batches in the order it receives them, so the
+    // older version must never arrive last.
+    const ids = batch.map((outgoing) => outgoing.payload.uniqueCampusId);
+    const older = new Set(ids.map((id) => this.carrying.get(id)).filter((each) => each !== undefined));
+    const task: Promise<void> = Promise.allSettled(older)
+      .then(() => this.limit(() => this.send(batch)))
+      .finally(() => {
+        this.inFlight.delete(task);
+        for (const id of ids) if (this.carrying.get(id) === task) this.carrying.delete(id);
+      });
+    for (const id of ids) this.carrying.set(id, task);
     this.inFlight.add(task);
   }
 
   private async send(batch: Outgoing[]): Promise<void> {
     if (this.fatal !== undefined) return;
-    const { cadence, logger, signal } = this.options;
+    const { cadence, logger, signal, store } = this.options;
     this.sentBatches += 1;
     this.sentContacts += batch.length;
+    // Cadence may apply this batch and the run be killed before its answer is recorded; the
+    // payloads confirmed before are then in doubt, and a contact changed back to one of them
+    // would be skipped for ever. Forgotten now, such a contact is sent again by the next run.
+    const replaced = batch.filter((outgoing) => outgoing.replacesConfirmed).map((outgoing) => outgoing.payload.uniqueCampusId);
+    if (replaced.length > 0) store.forgetConfirmed(replaced);
     try {
       const results = await cadence.importBatch(
         batch.map((outgoing) => outgoing.payload),
@@ -98,7 +149,7 @@ export class BatchPusher {
     this.options.onBatch?.({ contacts: batch.length });
   }
 
-  /** Records one completed batch: confirmed payloads, and rejected contacts as errors. */
+  /** Records one completed batch: confirmed payloads, and rejected contacts as errors (out of the retry table). */
   private record(batch: readonly Outgoing[], results: readonly ContactResult[]): void {
     const { store, tally, runId } = this.options;
     const byId = new Map(batch.map((outgoing) => [outgoing.payload.uniqueCampusId, outgoing]));
@@ -123,7 +174,12 @@ export class BatchPusher {
       }
     }
     store.recordConfirmed(confirmed);
-    if (rejected.length > 0) store.addIssues(runId, rejected);
+    this.answered(batch, 'known');
+    if (rejected.length > 0) {
+      store.addIssues(runId, rejected);
+      // A rejection is a data error: sent again only when the contact changes (product.md §4).
+      store.removeRetries(rejected.map((issue) => issue.contactId));
+    }
   }
 
   /** A batch that outlived its retries: its contacts go to the retry table (product.md §4). */
@@ -138,6 +194,7 @@ export class BatchPusher {
       })),
     );
     for (const outgoing of batch) tally.failed(outgoing.payload.uniqueCampusId);
+    this.answered(batch, 'unknown');
     store.addIssues(
       runId,
       batch.map((outgoing) => ({
@@ -149,6 +206,16 @@ export class BatchPusher {
         message: `not imported, will be sent again on the next run: ${reason}`,
       })),
     );
+  }
+
+  /** The batch's sends were answered (their fate `unknown` when they outlived their retries). */
+  private answered(batch: readonly Outgoing[], fate: 'known' | 'unknown'): void {
+    for (const { payload } of batch) {
+      const id = payload.uniqueCampusId;
+      if (this.travelling.get(id) === payload) this.travelling.delete(id);
+      if (fate === 'unknown') this.deferred.add(id);
+      else this.deferred.delete(id);
+    }
   }
 
   private throwIfFatal(): void {

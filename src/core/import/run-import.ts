@@ -9,8 +9,9 @@ import type { Config } from '../../config/schema.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { mappingRules, type MappingRules } from '../mapping/map-contact.js';
-import type { CadenceSink, ConnectSource, RunCounts, RunRecord, StateStore, Watermark } from '../ports.js';
+import type { CadenceSink, ConnectSource, RetryEntry, RunCounts, RunIssue, RunRecord, StateStore, Watermark } from '../ports.js';
 import { attributeNamesToRequest, resolveAttributes, type ResolvedNames } from '../resolve-attributes.js';
+import { planContact, type PlanItem } from '../plan.js';
 import { BatchPusher } from './pusher.js';
 import { describeStart, filterStart, planFilter, type ContactKey, type FilterStart, type PlannedContact } from './planner.js';
 import { RunTally } from './tally.js';
@@ -112,6 +113,7 @@ export async function runImport(config: Config, deps: ImportDeps, options: Impor
     } catch (error) {
       // Stopped by a signal: whatever the abort surfaced as, the reason is the interruption.
       failure = deps.signal?.aborted ? deps.signal.reason : error;
+      tally.abandonPending();
     }
     const counts = tally.counts();
     const reportPath = await deps.writeReport?.({ ...run, counts, notes });
@@ -139,7 +141,7 @@ interface RunState {
 }
 
 /**
- * Sends the retry table, then each filter's contacts; resolves with the watermarks to
+ * Sends each filter's contacts, then the retry table; resolves with the watermarks to
  * store once every contact read has an outcome (confirmed, error, or retry table).
  */
 async function importFilters(config: Config, deps: ImportDeps, state: RunState): Promise<Omit<Watermark, 'updatedAt'>[]> {
@@ -160,8 +162,8 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
     },
   });
   const record = new IssueRecorder(store, run.id, tally);
+  const waiting = new Map(store.listRetries().map((entry) => [entry.contactId, entry]));
   try {
-    await resendRetries(store, pusher, tally, record, config.optOut !== undefined);
     const watermarks: Omit<Watermark, 'updatedAt'>[] = [];
     for (const filterId of state.filterIds) {
       const start = filterStart({ config, filterId, names: setup.names, watermark: store.getWatermark(filterId), full: state.full });
@@ -184,14 +186,20 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
       });
       for await (const page of pages) {
         signal?.throwIfAborted();
-        for (const planned of page.contacts) await apply(planned, pusher, tally, record);
+        for (const planned of page.contacts) {
+          await apply(waiting.delete(planned.mapped.contactId) ? superseding(planned, store) : planned, pusher, tally, record, store);
+        }
+        record.flush(ISSUE_ROWS_PER_WRITE);
         deps.onProgress?.({ type: 'fetched', filterId, contacts: page.contacts.length });
       }
       watermarks.push(nextWatermark(start, newest.key));
     }
+    await resendRetries([...waiting.values()], store, pusher, tally, record, config.optOut !== undefined);
+    record.flush();
     await pusher.drain();
     return watermarks;
   } catch (error) {
+    record.flush();
     // Whatever is in flight is still recorded when Cadence confirms it; nothing else moves.
     await pusher.settle();
     throw error;
@@ -199,36 +207,66 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
 }
 
 /** Applies one planned contact: count it, report its issues, send it when it changed. */
-async function apply(planned: PlannedContact, pusher: BatchPusher, tally: RunTally, record: IssueRecorder): Promise<void> {
-  const { item, mapped } = planned;
+async function apply(planned: PlannedContact, pusher: BatchPusher, tally: RunTally, record: IssueRecorder, store: Pick<StateStore, 'getConfirmed'>): Promise<void> {
+  const { mapped } = planned;
   if (mapped.issues.length > 0) record.add(mapped.contactId, mapped.reportFields, mapped.issues);
   if (planned.sighting === 'same') return;
+  const item = planned.sighting === 'newer' ? replan(planned, pusher, store) : planned.item;
   switch (item.action) {
     case 'error':
       tally.failed(item.contactId);
       return;
     case 'unchanged':
-      tally.imported(item.contactId, 'unchanged');
+      // Equal to a send of this run still on its way: that send's answer settles the contact.
+      if (pusher.unsettled(item.contactId) === undefined) tally.imported(item.contactId, 'unchanged');
       return;
     case 'create':
     case 'update':
-      await pusher.add({ payload: item.payload, report: mapped.reportFields });
+      await pusher.add({ payload: item.payload, report: mapped.reportFields, replacesConfirmed: item.action === 'update' });
   }
 }
 
 /**
- * Contacts that outlived their retries last time are sent again first, from the payload
- * stored then, even if Connect has not changed them (product.md §4). A newer version read
- * from Connect later in the run supersedes it. An opt-out Cadence reported since is kept.
+ * A contact read again in this run (it changed while the run paged) is planned again, now,
+ * against what Cadence holds before this version arrives: this run's send still on its
+ * way, nothing known when that send outlived its retries, else what the state file has
+ * confirmed by now. Planned against the confirmed payload of when its page was read, a
+ * version changed back (A → B → A) would be "unchanged" and leave Cadence with B.
+ */
+function replan(planned: PlannedContact, pusher: BatchPusher, store: Pick<StateStore, 'getConfirmed'>): PlanItem {
+  const { mapped } = planned;
+  if (mapped.payload === undefined) return planned.item;
+  const last = pusher.unsettled(mapped.contactId);
+  return planContact(mapped, last === 'unknown' ? undefined : (last ?? store.getConfirmed([mapped.contactId]).get(mapped.contactId)));
+}
+
+/**
+ * A waiting contact (in the retry table) that a filter returned: its current version is
+ * what counts, never the payload parked (§3's errors are not sent; nor sent twice in a run).
+ * It is sent even when it equals the last confirmed payload, because whether the failed
+ * send took effect is unknown; its entry goes when Cadence answers (confirmed, rejected, or
+ * replaced if it fails again), or now when the current version is an error (§4).
+ */
+function superseding(planned: PlannedContact, store: Pick<StateStore, 'removeRetries'>): PlannedContact {
+  const { item } = planned;
+  if (item.action === 'error') store.removeRetries([item.contactId]);
+  if (item.action !== 'unchanged') return planned;
+  return { ...planned, item: { ...item, action: 'update', changes: {} } };
+}
+
+/**
+ * Contacts that outlived their retries last time, and that no filter returned in this run,
+ * are sent again from the payload stored then, although Connect has not changed them
+ * (product.md §4). An opt-out Cadence reported since is kept.
  */
 async function resendRetries(
+  retries: readonly RetryEntry[],
   store: StateStore,
   pusher: BatchPusher,
   tally: RunTally,
   record: IssueRecorder,
   usesConsent: boolean,
 ): Promise<void> {
-  const retries = store.listRetries();
   if (retries.length === 0) return;
   const consent = usesConsent ? store.getConsent(retries.map((entry) => entry.contactId)) : new Map();
   for (const entry of retries) {
@@ -242,7 +280,7 @@ async function resendRetries(
         { severity: 'warning', code: 'OPT_OUT_CONFLICT', message: `Cadence reported an opt-out at ${reported.changedAt}; the retried payload would have opted the contact back in` },
       ]);
     }
-    await pusher.add({ payload, report });
+    await pusher.add({ payload, report, replacesConfirmed: true });
   }
 }
 
@@ -263,8 +301,18 @@ function nextWatermark(start: FilterStart, newest: ContactKey | undefined): Omit
   return { filterId: start.filterId, modifiedAt: newest.modifiedAt, contactId: newest.contactId, fingerprint: start.fingerprint };
 }
 
-/** Writes a contact's issues to the run's report rows, and counts its warnings. */
+/** Report rows written in one transaction, at most, while pages are read. */
+const ISSUE_ROWS_PER_WRITE = 500;
+
+/**
+ * Writes contacts' issues to the run's report rows, and counts their warnings. Rows are
+ * written several pages at a time (flush): one transaction per contact, or per page, would
+ * cost more than everything else the contact needs. The run flushes what is left before it
+ * ends, also when it fails.
+ */
 class IssueRecorder {
+  private rows: RunIssue[] = [];
+
   constructor(
     private readonly store: Pick<StateStore, 'addIssues'>,
     private readonly runId: string,
@@ -274,9 +322,16 @@ class IssueRecorder {
   add(contactId: string, report: { firstName: string; lastName: string; mobileNumber: string }, issues: readonly ContactIssue[]): void {
     const filterIds = this.tally.filtersOf(contactId);
     if (issues.some((issue) => issue.severity === 'warning')) this.tally.warned(contactId);
-    this.store.addIssues(
-      this.runId,
-      issues.map((issue) => ({ contactId, ...report, filterIds, severity: issue.severity, code: issue.code, message: issue.message })),
-    );
+    for (const issue of issues) {
+      this.rows.push({ contactId, ...report, filterIds, severity: issue.severity, code: issue.code, message: issue.message });
+    }
+  }
+
+  /** Writes the rows added since the last flush, in one transaction (when there are at least `atLeast`). */
+  flush(atLeast = 1): void {
+    if (this.rows.length < atLeast) return;
+    const rows = this.rows;
+    this.rows = [];
+    this.store.addIssues(this.runId, rows);
   }
 }

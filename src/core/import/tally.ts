@@ -4,8 +4,11 @@
  * so `matched = imported + errors` holds by construction. Per filter, a contact counts in
  * every filter that returned it.
  *
- * Kept compact (numbers in Maps, no object per contact) because a first import may see a
- * million contacts.
+ * A first import may see a million contacts, and the run's counts are stored after every
+ * batch (progress survives a kill), so: per contact, a slot of ~30 bytes in typed arrays
+ * (an open-addressing table from contact id to slot, outside the garbage-collected heap);
+ * and the counts are kept up to date as contacts change state (O(filters) per change)
+ * instead of being recounted over every contact for each batch.
  */
 import type { FilterCounts, RunCounts } from '../ports.js';
 import type { ConfirmedOutcome } from '../types.js';
@@ -16,23 +19,43 @@ const OUTCOME: Record<ConfirmedOutcome, number> = { created: 1, updated: 2, unch
 const FAILED = 4;
 const OUTCOME_BITS = 7;
 const WARNED = 8;
+const INITIAL_SLOTS = 1024;
 
 /** Where a sighting of a contact stands against what the run already saw of it. */
 export type Sighting = 'new' | 'same' | 'newer';
 
+interface Counters extends FilterCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  pending: number;
+}
+
+function zero(): Counters {
+  return { matched: 0, imported: 0, errors: 0, warnings: 0, created: 0, updated: 0, unchanged: 0, pending: 0 };
+}
+
 export class RunTally {
   private readonly filterIds: readonly number[];
-  /** contact id → modifiedAt (ms) of the version processed; -1 for a retry-table payload. */
-  private readonly versions = new Map<number, number>();
-  /** contact id → bitmask of the filters (by index) that returned it. */
-  private readonly filters = new Map<number, number>();
-  /** contact id → outcome (PENDING, OUTCOME[…], FAILED), plus WARNED. */
-  private readonly states = new Map<number, number>();
+  /** Open addressing, linear probing: contact id's hash → slot + 1 (0: empty). At most half full. */
+  private table = new Int32Array(INITIAL_SLOTS * 2);
+  private size = 0;
+  /** The contact id (as a number) of each slot. */
+  private ids = new Float64Array(INITIAL_SLOTS);
+  /** modifiedAt (ms) of the version processed; -1 for a retry-table payload; NaN: none yet. */
+  private versions = new Float64Array(INITIAL_SLOTS);
+  /** Bitmask of the filters (by index) that returned the contact. */
+  private masks = new Int32Array(INITIAL_SLOTS);
+  /** Outcome (PENDING, OUTCOME[…], FAILED), plus WARNED. */
+  private states = new Uint8Array(INITIAL_SLOTS);
+  private readonly total = zero();
+  private readonly perFilter: Counters[];
   readonly writeBack = { written: 0, failed: 0, skipped: 0 };
 
   constructor(filterIds: readonly number[]) {
     if (filterIds.length > 31) throw new Error('at most 31 filters per run');
     this.filterIds = filterIds;
+    this.perFilter = filterIds.map(zero);
   }
 
   /**
@@ -40,24 +63,34 @@ export class RunTally {
    * run must process this version (`new`, `newer`) or already has (`same`).
    */
   sight(contactId: string, modifiedAtMs: number, filterId: number | readonly number[]): Sighting {
-    const id = Number(contactId);
-    let mask = this.filters.get(id) ?? 0;
-    for (const filter of typeof filterId === 'number' ? [filterId] : filterId) {
-      const index = this.filterIds.indexOf(filter);
-      if (index >= 0) mask |= 1 << index;
+    const slot = this.slotOf(contactId);
+    const mask = this.masks[slot]! | this.bitOf(filterId);
+    const seen = this.versions[slot]!;
+    if (!Number.isNaN(seen) && seen >= modifiedAtMs) {
+      this.change(slot, this.states[slot]!, mask);
+      return 'same';
     }
-    this.filters.set(id, mask);
-    const seen = this.versions.get(id);
-    if (seen !== undefined && seen >= modifiedAtMs) return 'same';
-    this.versions.set(id, modifiedAtMs);
+    this.versions[slot] = modifiedAtMs;
     // A newer version starts over: its outcome is the one that counts.
-    this.states.set(id, PENDING | ((this.states.get(id) ?? 0) & WARNED));
-    return seen === undefined ? 'new' : 'newer';
+    this.change(slot, PENDING | (this.states[slot]! & WARNED), mask);
+    return Number.isNaN(seen) ? 'new' : 'newer';
+  }
+
+  /** The mask bits of filter ids (unknown ones have none). */
+  private bitOf(filterId: number | readonly number[]): number {
+    if (typeof filterId === 'number') {
+      const index = this.filterIds.indexOf(filterId);
+      return index >= 0 ? 1 << index : 0;
+    }
+    let bits = 0;
+    for (const each of filterId) bits |= this.bitOf(each);
+    return bits;
   }
 
   /** Filter ids (configured order) that returned the contact so far. */
   filtersOf(contactId: string): number[] {
-    const mask = this.filters.get(Number(contactId)) ?? 0;
+    const slot = this.find(Number(contactId));
+    const mask = slot < 0 ? 0 : this.masks[slot]!;
     return this.filterIds.filter((_, index) => (mask & (1 << index)) !== 0);
   }
 
@@ -70,45 +103,139 @@ export class RunTally {
   }
 
   warned(contactId: string): void {
-    const id = Number(contactId);
-    this.states.set(id, (this.states.get(id) ?? PENDING) | WARNED);
+    const slot = this.slotOf(contactId);
+    this.change(slot, this.states[slot]! | WARNED, this.masks[slot]!);
   }
 
   /** Contacts whose outcome is not known yet (in a batch in flight). */
   get pending(): number {
-    let count = 0;
-    for (const state of this.states.values()) if ((state & OUTCOME_BITS) === PENDING) count += 1;
-    return count;
+    return this.total.pending;
+  }
+
+  /**
+   * Ends a run that could not complete: contacts still without an outcome were not
+   * imported, so they count as errors and `matched = imported + errors` holds (product.md §6).
+   */
+  abandonPending(): void {
+    for (let slot = 0; this.total.pending > 0 && slot < this.size; slot++) {
+      const state = this.states[slot]!;
+      if ((state & OUTCOME_BITS) === PENDING) this.change(slot, FAILED | (state & WARNED), this.masks[slot]!);
+    }
   }
 
   /** The counts so far; contacts still pending count as neither imported nor error. */
   counts(): RunCounts {
     const perFilter: Record<string, FilterCounts> = {};
-    for (const id of this.filterIds) perFilter[String(id)] = { matched: 0, imported: 0, errors: 0, warnings: 0 };
-    const total: FilterCounts = { matched: 0, imported: 0, errors: 0, warnings: 0 };
-    const outcomes = { created: 0, updated: 0, unchanged: 0 };
-    for (const [id, state] of this.states) {
-      const mask = this.filters.get(id) ?? 0;
-      const outcome = state & OUTCOME_BITS;
-      if (outcome === OUTCOME.created) outcomes.created += 1;
-      else if (outcome === OUTCOME.updated) outcomes.updated += 1;
-      else if (outcome === OUTCOME.unchanged) outcomes.unchanged += 1;
-      const add = (counts: FilterCounts) => {
-        counts.matched += 1;
-        if (outcome !== PENDING && outcome !== FAILED) counts.imported += 1;
-        if (outcome === FAILED) counts.errors += 1;
-        if (state & WARNED) counts.warnings += 1;
-      };
-      add(total);
-      this.filterIds.forEach((filterId, index) => {
-        if (mask & (1 << index)) add(perFilter[String(filterId)]!);
-      });
-    }
-    return { ...total, ...outcomes, perFilter, writeBack: { ...this.writeBack } };
+    this.filterIds.forEach((id, index) => {
+      const { matched, imported, errors, warnings } = this.perFilter[index]!;
+      perFilter[String(id)] = { matched, imported, errors, warnings };
+    });
+    const { matched, imported, errors, warnings, created, updated, unchanged } = this.total;
+    return { matched, imported, errors, warnings, created, updated, unchanged, perFilter, writeBack: { ...this.writeBack } };
   }
 
   private settle(contactId: string, outcome: number): void {
-    const id = Number(contactId);
-    this.states.set(id, outcome | ((this.states.get(id) ?? 0) & WARNED));
+    const slot = this.slotOf(contactId);
+    this.change(slot, outcome | (this.states[slot]! & WARNED), this.masks[slot]!);
   }
+
+  /** The contact's slot; a contact seen for the first time is matched, pending, in no filter yet. */
+  private slotOf(contactId: string): number {
+    const id = Number(contactId);
+    const found = this.find(id);
+    if (found >= 0) return found;
+    const slot = this.size++;
+    if (slot === this.states.length) this.grow();
+    this.ids[slot] = id;
+    this.versions[slot] = Number.NaN;
+    this.masks[slot] = 0;
+    this.states[slot] = PENDING;
+    if (this.size * 2 > this.table.length) this.rehash(this.table.length * 2);
+    else this.place(slot);
+    this.count(PENDING, 0, 1);
+    return slot;
+  }
+
+  /** The slot of a contact id, or -1. */
+  private find(id: number): number {
+    const { table, ids } = this;
+    const mask = table.length - 1;
+    for (let at = hash(id) & mask; ; at = (at + 1) & mask) {
+      const entry = table[at]!;
+      if (entry === 0) return -1;
+      const other = ids[entry - 1]!;
+      // NaN never comes from a checked contact id, but is one key, as in a Map.
+      if (other === id || (other !== other && id !== id)) return entry - 1;
+    }
+  }
+
+  private place(slot: number): void {
+    const { table } = this;
+    const mask = table.length - 1;
+    let at = hash(this.ids[slot]!) & mask;
+    while (table[at] !== 0) at = (at + 1) & mask;
+    table[at] = slot + 1;
+  }
+
+  private rehash(size: number): void {
+    this.table = new Int32Array(size);
+    for (let slot = 0; slot < this.size; slot++) this.place(slot);
+  }
+
+  /** Moves a contact to a new state and filter mask, keeping the counts in step. */
+  private change(slot: number, state: number, mask: number): void {
+    const oldState = this.states[slot]!;
+    const oldMask = this.masks[slot]!;
+    if (oldState === state && oldMask === mask) return;
+    this.count(oldState, oldMask, -1);
+    this.states[slot] = state;
+    this.masks[slot] = mask;
+    this.count(state, mask, 1);
+  }
+
+  private count(state: number, mask: number, sign: 1 | -1): void {
+    const outcome = state & OUTCOME_BITS;
+    addTo(this.total, state, sign);
+    if (outcome === OUTCOME.created) this.total.created += sign;
+    else if (outcome === OUTCOME.updated) this.total.updated += sign;
+    else if (outcome === OUTCOME.unchanged) this.total.unchanged += sign;
+    for (let index = 0; mask !== 0 && index < this.perFilter.length; index++) {
+      if (mask & (1 << index)) addTo(this.perFilter[index]!, state, sign);
+    }
+  }
+
+  private grow(): void {
+    const size = this.states.length * 2;
+    const ids = new Float64Array(size);
+    ids.set(this.ids);
+    this.ids = ids;
+    const versions = new Float64Array(size);
+    versions.set(this.versions);
+    const masks = new Int32Array(size);
+    masks.set(this.masks);
+    const states = new Uint8Array(size);
+    states.set(this.states);
+    this.versions = versions;
+    this.masks = masks;
+    this.states = states;
+  }
+}
+
+/** Adds (or with sign -1 takes away) one contact in `state` to a set of counts. */
+function addTo(counters: Counters, state: number, sign: 1 | -1): void {
+  const outcome = state & OUTCOME_BITS;
+  counters.matched += sign;
+  if (outcome === PENDING) counters.pending += sign;
+  else if (outcome === FAILED) counters.errors += sign;
+  else counters.imported += sign;
+  if (state & WARNED) counters.warnings += sign;
+}
+
+/** Spreads integer ids (below 2^53) over the table's bits. */
+function hash(id: number): number {
+  const low = id >>> 0;
+  const high = (id / 4294967296) >>> 0;
+  let mixed = Math.imul(low ^ Math.imul(high, 0x85ebca6b), 0x9e3779b1);
+  mixed ^= mixed >>> 15;
+  return mixed >>> 0;
 }

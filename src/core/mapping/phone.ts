@@ -24,6 +24,15 @@ const SEPARATORS = /[\p{Pd}\u2212.()]/gu;
 const NANP = /^[2-9]\d{2}[2-9]\d{6}$/;
 
 /**
+ * The same rules for the usual, all-ASCII value, without the Unicode machinery (NFKC leaves
+ * ASCII as it is; among ASCII characters INVISIBLE matches only white space and SEPARATORS
+ * only `-`, `.`, `(`, `)`): the result is the same, at a fraction of the cost per contact.
+ */
+const ASCII = /^[^\u0080-\uffff]*$/;
+const ASCII_INVISIBLE = /[\t\n\v\f\r ]/g;
+const ASCII_SEPARATORS = /[-.()]/g;
+
+/**
  * Normalises a Connect mobile number to 10 ASCII digits, or says why it cannot.
  *
  * Blank (nothing but white space or invisible characters) is `MISSING_MOBILE`; a value
@@ -31,10 +40,11 @@ const NANP = /^[2-9]\d{2}[2-9]\d{6}$/;
  * `"---"` is invalid, not missing. Messages quote the value as Connect gave it.
  */
 export function normaliseMobile(raw: string): MobileResult {
-  const visible = raw.normalize('NFKC').replace(INVISIBLE, '');
+  const ascii = ASCII.test(raw);
+  const visible = ascii ? raw.replace(ASCII_INVISIBLE, '') : raw.normalize('NFKC').replace(INVISIBLE, '');
   if (visible === '') return { ok: false, code: 'MISSING_MOBILE', message: 'mobile number is empty' };
 
-  const cleaned = visible.replace(SEPARATORS, '');
+  const cleaned = ascii ? visible.replace(ASCII_SEPARATORS, '') : visible.replace(SEPARATORS, '');
   const digits = /^\+?1\d{10}$/.test(cleaned) ? cleaned.slice(cleaned.length - 10) : cleaned;
   const problem = whyInvalid(digits);
   if (problem === undefined) return { ok: true, mobile: digits };

@@ -11,6 +11,36 @@ import type { ContactStore } from './store.js';
 import { childOf, childrenOf, escapeXml, parseXml, XmlSyntaxError, type XmlElement } from './xml.js';
 
 export const MAX_RANGE = 500;
+
+const NON_ASCII = /[\u0080-\uffff]/;
+/** Byte forms of the non-ASCII texts seen (names and cities repeat), bounded. */
+const byteForms = new Map<string, string>();
+
+/** A text's UTF-8 bytes, one per character (ASCII text is its own byte form). */
+function utf8Bytes(text: string): string {
+  if (!NON_ASCII.test(text)) return text;
+  let bytes = byteForms.get(text);
+  if (bytes === undefined) {
+    if (byteForms.size >= 10_000) byteForms.clear();
+    bytes = Buffer.from(text, 'utf8').toString('latin1');
+    byteForms.set(text, bytes);
+  }
+  return bytes;
+}
+
+/** The markup of a contacts page, escaped for the envelope (see contactsDocument). */
+const ESCAPED = {
+  contactsClose: escapeXml('</contacts>'),
+  contactOpen: escapeXml('<contact><attribute><name>contactid</name><value>'),
+  dateOpen: escapeXml('</value></attribute><attribute><name>modifieddate</name><value>'),
+  valueOpen: escapeXml('<value>'),
+  valueClose: escapeXml('</value></attribute>'),
+  itemOpen: escapeXml('<item><value>'),
+  itemMiddle: escapeXml('</value><display>'),
+  itemClose: escapeXml('</display></item>'),
+  attributeClose: escapeXml('</attribute>'),
+  contactClose: escapeXml('</contact>'),
+};
 /** Always returned by GetFilterContacts, never written by UpdateContact. */
 const SYSTEM_ATTRIBUTES = new Set(['contactid', 'modifieddate']);
 
@@ -41,6 +71,11 @@ export interface UpdateApplied {
 export interface MethodResult {
   /** The inner document for `<Method>Result`. */
   document: string;
+  /**
+   * `document` is already escaped as the text of `<Method>Result`, and holds its UTF-8
+   * bytes one per character (large pages are built so, see contactsDocument).
+   */
+  escapedBytes?: boolean;
   /** The application error's message, when the call failed. */
   error?: string;
   page?: PageServed;
@@ -84,9 +119,9 @@ export function createConnectMethods(options: ConnectMethodsOptions): ConnectMet
     if (end < start) throw new ApplicationError(`Invalid record range: ${start} to ${end}`);
     if (end - start + 1 > MAX_RANGE) throw new ApplicationError('Record range too large');
     const { total, contacts } = store.page(filterId, since, start, end);
-    const body = contacts.map((contact) => contactXml(contact, names)).join('');
     return {
-      document: successDocument(`<contacts total="${total}">${body}</contacts>`),
+      document: contactsDocument(total, contacts, names),
+      escapedBytes: true,
       page: { filterId, modifiedSince, startingRecord: start, endingRecord: end, returned: contacts.length, total },
     };
   }
@@ -101,19 +136,42 @@ export function createConnectMethods(options: ConnectMethodsOptions): ConnectMet
     return names;
   }
 
-  function contactXml(contact: SandboxContact, names: readonly string[]): string {
-    let xml =
-      `<contact><attribute><name>contactid</name><value>${contact.id}</value></attribute>` +
-      `<attribute><name>modifieddate</name><value>${clock.format(new Date(contact.modifiedAt))}</value></attribute>`;
-    for (const name of names) {
-      const value = contact.values[name];
-      if (value === undefined) continue;
-      xml += `<attribute><name>${escapeXml(name)}</name>`;
-      if (typeof value === 'string') xml += `<value>${escapeXml(value)}</value>`;
-      else for (const item of value) xml += `<item><value>${escapeXml(item.value)}</value><display>${escapeXml(item.display)}</display></item>`;
-      xml += '</attribute>';
+  /**
+   * The page's `<result>` document, already escaped as the text of `<Method>Result` and
+   * written as its UTF-8 bytes, one per character. A page is large: escaping it whole after
+   * building it, or building it as text (one name beyond Latin-1 makes the whole page a
+   * two-byte string) and encoding that, costs more than building it. Escaping goes
+   * character by character, so escaping the parts is escaping the whole; values are escaped
+   * twice (inner-document text, then envelope text).
+   */
+  function contactsDocument(total: number, contacts: readonly SandboxContact[], names: readonly string[]): string {
+    const wrapper = escapeXml(successDocument(`<contacts total="${total}"></contacts>`));
+    const cut = wrapper.lastIndexOf(ESCAPED.contactsClose);
+    const attributeOpen = names.map((name) => utf8Bytes(escapeXml(`<attribute><name>${escapeXml(name)}</name>`)));
+    let body = '';
+    for (const contact of contacts) {
+      // Ids and Connect dates hold nothing to escape.
+      body += `${ESCAPED.contactOpen}${contact.id}${ESCAPED.dateOpen}${clock.format(new Date(contact.modifiedAt))}${ESCAPED.valueClose}`;
+      for (let index = 0; index < names.length; index++) {
+        const value = contact.values[names[index]!];
+        if (value === undefined) continue;
+        body += attributeOpen[index];
+        if (typeof value === 'string') body += `${ESCAPED.valueOpen}${envelopeText(value)}${ESCAPED.valueClose}`;
+        else {
+          for (const item of value) body += `${ESCAPED.itemOpen}${envelopeText(item.value)}${ESCAPED.itemMiddle}${envelopeText(item.display)}${ESCAPED.itemClose}`;
+          body += ESCAPED.attributeClose;
+        }
+      }
+      body += ESCAPED.contactClose;
     }
-    return `${xml}</contact>`;
+    return wrapper.slice(0, cut) + body + wrapper.slice(cut);
+  }
+
+  /** A value as envelope text (escaped twice), in UTF-8 bytes one per character. */
+  function envelopeText(value: string): string {
+    const once = escapeXml(value);
+    // Nothing to escape once means nothing to escape twice (the usual value).
+    return utf8Bytes(once === value ? value : escapeXml(once));
   }
 
   function updateContact(params: ReadonlyMap<string, string>): MethodResult {

@@ -173,9 +173,15 @@ export async function startConnectEmulator(options: ConnectEmulatorOptions): Pro
       if (result.error !== undefined) Object.assign(record, { outcome: 'application-error', error: result.error });
       if (result.update) updates.push(result.update);
       if (result.page) for (const hook of [...hooks]) await hook(result.page);
-      const text = Buffer.from(resultEnvelope(request.method, result.document), 'utf8');
       if (truncate) Object.assign(record, { outcome: 'truncated' });
-      sendXml(res, 200, truncate ? text.subarray(0, Math.floor(text.length / 2)) : text);
+      if (result.escapedBytes) {
+        // A page, already in bytes one per character: sent as it is, without a copy.
+        const bytes = resultEnvelope(request.method, result.document, true);
+        sendXml(res, 200, truncate ? bytes.slice(0, Math.floor(bytes.length / 2)) : bytes);
+      } else {
+        const text = Buffer.from(resultEnvelope(request.method, result.document), 'utf8');
+        sendXml(res, 200, truncate ? text.subarray(0, Math.floor(text.length / 2)) : text);
+      }
     } catch (error) {
       if (error instanceof SoapFault) sendFault(res, record, error.faultCode, error.message);
       else sendFault(res, record, 'soap:Server', `Server was unable to process request. ---> ${(error as Error).message}`);
@@ -237,9 +243,11 @@ function describeParams(record: ConnectRequestRecord, params: ReadonlyMap<string
   }
 }
 
-function sendXml(res: ServerResponse, status: number, body: Buffer): void {
+/** Sends XML: bytes, or a string holding bytes one per character (its length is its size). */
+function sendXml(res: ServerResponse, status: number, body: Buffer | string): void {
   res.writeHead(status, { 'content-type': 'text/xml; charset=utf-8', 'content-length': body.length });
-  res.end(body);
+  if (typeof body === 'string') res.end(body, 'latin1');
+  else res.end(body);
 }
 
 function sendFault(res: ServerResponse, record: ConnectRequestRecord, code: FaultCode, message: string): void {

@@ -85,11 +85,11 @@ export function errorDocument(message: string): string {
   return `<result><code>0</code><errormessage>${escapeXml(message)}</errormessage></result>`;
 }
 
-/** The response envelope carrying an inner document, escaped, in `<Method>Result`. */
-export function resultEnvelope(method: string, innerDocument: string): string {
+/** The response envelope carrying an inner document, escaped (unless it is already), in `<Method>Result`. */
+export function resultEnvelope(method: string, innerDocument: string, escaped = false): string {
   return (
     `${ENVELOPE_OPEN}<${method}Response xmlns="${CONNECT_NS}">` +
-    `<${method}Result>${escapeXml(innerDocument)}</${method}Result>` +
+    `<${method}Result>${escaped ? innerDocument : escapeXml(innerDocument)}</${method}Result>` +
     `</${method}Response>${ENVELOPE_CLOSE}`
   );
 }

@@ -28,7 +28,6 @@ export class XmlSyntaxError extends Error {
 // eslint-disable-next-line no-control-regex
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const NOT_XML_GLOBAL = new RegExp(NOT_XML.source, 'g');
-const NEEDS_ESCAPE = /[&<>"'\r]/g;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#13;' };
 
 /**
@@ -36,8 +35,25 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
  * survives the reader's line-end normalisation; characters XML cannot hold become U+FFFD.
  */
 export function escapeXml(text: string): string {
-  const safe = NOT_XML.test(text) ? text.replace(NOT_XML_GLOBAL, '\uFFFD') : text;
-  return safe.replace(NEEDS_ESCAPE, (char) => ESCAPES[char]!);
+  // One pass over the characters says what is needed (most values need nothing; a whole
+  // inner document needs the markup escaped but nothing replaced): the regular expressions
+  // below are costly on the large documents the emulator escapes for every page.
+  let special = false;
+  let unsafe = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0x20) {
+      if (code === 0x0d) special = true;
+      else if (code !== 0x09 && code !== 0x0a) unsafe = true;
+    } else if (code === 0x26 || code === 0x3c || code === 0x3e || code === 0x22 || code === 0x27) special = true;
+    else if (code >= 0xd800) unsafe = true;
+  }
+  if (!special && !unsafe) return text;
+  const safe = unsafe && NOT_XML.test(text) ? text.replace(NOT_XML_GLOBAL, '\uFFFD') : text;
+  if (!special) return safe;
+  // `&` first, so no replacement is escaped again; the same result as one pass over ESCAPES.
+  return safe.replaceAll('&', ESCAPES['&']!).replaceAll('<', ESCAPES['<']!).replaceAll('>', ESCAPES['>']!)
+    .replaceAll('"', ESCAPES['"']!).replaceAll("'", ESCAPES["'"]!).replaceAll('\r', ESCAPES['\r']!);
 }
 
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };

@@ -1,0 +1,188 @@
+/**
+ * `npm run bench`: the benchmark of issue 9. For each latency case it starts the sandbox
+ * in its own process (rate limit off, batches processed at once), runs a first import and
+ * then an incremental one with nothing changed, each as its own process, and measures
+ * wall time, contacts per second, peak RSS, CPU time and the ratio to the lower bound the
+ * latency allows (bound.ts). Prints a table and writes bench-results/<timestamp>.json
+ * and bench-results/latest.json.
+ *
+ *   npm run bench                                  200,000 contacts, latency 0 and 20 ms
+ *   npm run bench -- --contacts 1000000 --latency 0
+ *   npm run bench -- --profile /tmp/prof           also --cpu-prof every import
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { lowerBound } from './bound.js';
+import { timeSandboxPages } from './calibrate.js';
+import { runMeasured } from './measure.js';
+import { checkTargets, formatResults, type BenchResult, type CaseResult, type RunKind, type RunResult } from './report.js';
+import { startSandboxProcess, type SandboxProcess } from './sandbox-process.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'connect-sync.js');
+const RESULTS_DIR = join(ROOT, 'bench-results');
+
+interface BenchOptions {
+  contacts: number;
+  latencies: number[];
+  seed: number;
+  profileDir?: string;
+}
+
+/** What `import --json` prints (the keys the benchmark reads). */
+interface ImportSummary {
+  outcome: string;
+  matched: number;
+  imported: number;
+  errors: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  perFilter: Record<string, { matched: number }>;
+  writeBack: { written: number; failed: number; skipped: number };
+}
+
+let running: SandboxProcess | undefined;
+let scratchDir: string | undefined;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const options = benchOptions(argv);
+  const startedAt = new Date();
+  const cases: CaseResult[] = [];
+  for (const latencyMs of options.latencies) {
+    process.stderr.write(`case: ${options.contacts.toLocaleString('en-US')} contacts, latency ${latencyMs} ms\n`);
+    cases.push(await runCase(options, latencyMs));
+  }
+  const cpus = os.cpus();
+  const result: BenchResult = {
+    startedAt: startedAt.toISOString(),
+    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', totalMemoryMb: Math.round(os.totalmem() / 2 ** 20), node: process.version, platform: `${process.platform} ${os.release()}` },
+    contacts: options.contacts,
+    seed: options.seed,
+    cases,
+    targets: checkTargets(options.contacts, cases),
+  };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const json = `${JSON.stringify(result, null, 2)}\n`;
+  const file = join(RESULTS_DIR, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, json);
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), json);
+  process.stdout.write(`${formatResults(result)}\n\nResults: ${file}\n`);
+  return 0;
+}
+
+/** One latency case: a fresh sandbox process and state file, a first and an incremental import. */
+async function runCase(options: BenchOptions, latencyMs: number): Promise<CaseResult> {
+  const dir = mkdtempSync(join(os.tmpdir(), 'connect-sync-bench-'));
+  scratchDir = dir;
+  try {
+    running = await startSandboxProcess({ bin: BIN, contacts: options.contacts, latencyMs, seed: options.seed, dir });
+    const { config } = running;
+    const settings = { pageSize: config.connect.pageSize ?? 500, batchSize: config.cadence.batchSize ?? 1000, concurrency: config.cadence.concurrency ?? 4 };
+    const sandboxPage = await timeSandboxPages(running.configPath);
+    const runs: RunResult[] = [];
+    for (const kind of ['first', 'incremental'] as const) {
+      runs.push(await measureImport(kind, running.configPath, dir, latencyMs, settings, options.profileDir));
+      process.stderr.write(`  ${kind}: ${(runs.at(-1)!.wallMs / 1000).toFixed(2)} s\n`);
+    }
+    return { latencyMs, config: settings, sandboxPage, runs };
+  } finally {
+    await running?.stop();
+    running = undefined;
+    rmSync(dir, { recursive: true, force: true });
+    scratchDir = undefined;
+  }
+}
+
+async function measureImport(
+  kind: RunKind,
+  configPath: string,
+  cwd: string,
+  latencyMs: number,
+  settings: CaseResult['config'],
+  profileDir: string | undefined,
+): Promise<RunResult> {
+  const nodeOptions = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=import-${latencyMs}ms-${kind}-${Date.now()}.cpuprofile`] : [];
+  const measured = await runMeasured(BIN, ['-c', configPath, 'import', '--json', '--no-email', '-q'], { cwd, nodeOptions });
+  if (measured.exitCode !== 0 && measured.exitCode !== 1) {
+    throw new Error(`the ${kind} import exited with ${measured.signal ?? `code ${measured.exitCode}`} (expected 0 or 1)\n${measured.stderr.slice(-4000)}`);
+  }
+  const summary = JSON.parse(measured.stdout.trim().split('\n').at(-1) ?? '') as ImportSummary;
+  if (summary.matched !== summary.imported + summary.errors) {
+    throw new Error(`the ${kind} import broke matched = imported + errors: ${JSON.stringify(summary)}`);
+  }
+  const { writeBack } = summary;
+  const bound = lowerBound({
+    latencyMs,
+    ...settings,
+    contactsPerFilter: Object.values(summary.perFilter).map((filter) => filter.matched),
+    sentContacts: summary.created + summary.updated,
+    feedChanges: writeBack.written + writeBack.failed + writeBack.skipped,
+    writtenBack: writeBack.written,
+  });
+  return {
+    kind,
+    exitCode: measured.exitCode,
+    outcome: summary.outcome,
+    matched: summary.matched,
+    imported: summary.imported,
+    errors: summary.errors,
+    created: summary.created,
+    updated: summary.updated,
+    unchanged: summary.unchanged,
+    wallMs: measured.wallMs,
+    contactsPerSecond: summary.matched / (measured.wallMs / 1000),
+    peakRssMb: measured.peakRssKb / 1024,
+    cpuMs: measured.cpuMs,
+    cpuUsPerContact: summary.matched === 0 ? 0 : (measured.cpuMs * 1000) / summary.matched,
+    usageSource: measured.usageSource,
+    bound,
+    ratio: bound.totalMs > 0 ? measured.wallMs / bound.totalMs : null,
+    wallPerPageMs: measured.wallMs / bound.pages,
+  };
+}
+
+function benchOptions(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      contacts: { type: 'string', default: '200000' },
+      latency: { type: 'string', multiple: true },
+      seed: { type: 'string', default: '1' },
+      profile: { type: 'string' },
+    },
+  });
+  const whole = (name: string, text: string, min: number) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) throw new Error(`--${name} ${text}: expected a whole number ≥ ${min}`);
+    return value;
+  };
+  const profileDir = values.profile;
+  if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true });
+  return {
+    contacts: whole('contacts', values.contacts, 1),
+    latencies: (values.latency ?? ['0', '20']).map((text) => whole('latency', text, 0)),
+    seed: whole('seed', values.seed, 0),
+    profileDir,
+  };
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void (running?.stop() ?? Promise.resolve()).finally(() => {
+      if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  async (error: unknown) => {
+    await running?.stop();
+    process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,50 @@
+/**
+ * Two imports on one state file at once: the second exits 4 naming the holder's pid and
+ * records nothing; the first finishes undisturbed.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cadenceDifferences, expectedCadence } from '../support/oracle.js';
+import { importJson, startCli, statusJson, strictSummary } from '../support/import-e2e.js';
+import { sandboxProject, type SandboxProject } from '../support/sandbox-project.js';
+
+describe('import: two at once', () => {
+  let project: SandboxProject;
+  beforeAll(async () => {
+    project = await sandboxProject({ contacts: 200 });
+  });
+  afterAll(async () => project?.close());
+
+  it('the second exits 4 and names the holder; the first completes', async () => {
+    const { sandbox } = project;
+    // The first import is held at its first page (lock taken, run started) until released.
+    let reached!: () => void;
+    const atFirstPage = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const remove = sandbox.connect.onBetweenPages(async () => {
+      reached();
+      await released;
+    });
+    const first = startCli(project, ['import', '--json', '--no-email']);
+    try {
+      await Promise.race([atFirstPage, first.done.then((result) => Promise.reject(new Error(`the first import ended early: ${result.stderr}`)))]);
+      const second = await project.cli(['import', '--json', '--no-email']);
+      expect(second.code, second.stderr).toBe(4);
+      expect(second.stderr).toMatch(new RegExp(`pid ${first.pid} on .+ since \\d{4}-\\d{2}-\\d{2}`));
+    } finally {
+      release();
+      remove();
+    }
+    const result = await first.done;
+    expect([0, 1], result.stderr).toContain(result.code);
+    strictSummary(result);
+    expect(cadenceDifferences(sandbox, expectedCadence(sandbox))).toEqual([]);
+    const status = await statusJson(project);
+    expect(status.runs).toHaveLength(1);
+    expect(status.lock.held).toBe(false);
+
+    // The lock was released: the next import runs.
+    const third = await importJson(project);
+    expect([0, 1], third.result.stderr).toContain(third.result.code);
+  });
+});
