@@ -18,6 +18,8 @@ export interface Outgoing {
   report: Pick<RunIssue, 'firstName' | 'lastName' | 'mobileNumber'>;
   /** The state file may hold a confirmed payload for the contact (an update, a retry). */
   replacesConfirmed?: boolean;
+  /** What goes on the wire when it is not `payload` (which is what is recorded once confirmed). */
+  wire?: CadenceContact;
 }
 
 export interface PusherOptions {
@@ -134,7 +136,7 @@ export class BatchPusher {
     if (replaced.length > 0) store.forgetConfirmed(replaced);
     try {
       const results = await cadence.importBatch(
-        batch.map((outgoing) => outgoing.payload),
+        batch.map((outgoing) => outgoing.wire ?? outgoing.payload),
         signal,
       );
       this.record(batch, results);

@@ -15,7 +15,7 @@ import { planContact, type PlanItem } from '../plan.js';
 import { BatchPusher } from './pusher.js';
 import { describeStart, filterStart, planFilter, type ContactKey, type FilterStart, type PlannedContact } from './planner.js';
 import { RunTally } from './tally.js';
-import type { ContactIssue } from '../types.js';
+import type { CadenceContact, ContactIssue } from '../types.js';
 
 export type ProgressEvent =
   | { type: 'filter'; filterId: number; reason: FilterStart['reason'] }
@@ -211,7 +211,7 @@ async function apply(planned: PlannedContact, pusher: BatchPusher, tally: RunTal
   const { mapped } = planned;
   if (mapped.issues.length > 0) record.add(mapped.contactId, mapped.reportFields, mapped.issues);
   if (planned.sighting === 'same') return;
-  const item = planned.sighting === 'newer' ? replan(planned, pusher, store) : planned.item;
+  const { item, onConfirmed } = planned.sighting === 'newer' ? replan(planned, pusher, store) : { item: planned.item, onConfirmed: true };
   switch (item.action) {
     case 'error':
       tally.failed(item.contactId);
@@ -222,8 +222,28 @@ async function apply(planned: PlannedContact, pusher: BatchPusher, tally: RunTal
       return;
     case 'create':
     case 'update':
-      await pusher.add({ payload: item.payload, report: mapped.reportFields, replacesConfirmed: item.action === 'update' });
+      await pusher.add({
+        payload: item.payload,
+        report: mapped.reportFields,
+        replacesConfirmed: item.action === 'update',
+        wire: onConfirmed ? wirePayload(item) : undefined,
+      });
   }
+}
+
+/**
+ * What an update sends when its opt-out did not change since Cadence confirmed it: the
+ * payload without `optedOut`, so Cadence keeps what it has. A student may have texted STOP
+ * since this run read the optouts feed; sending the old consent again would reverse it
+ * (§5). Only against a confirmed payload: planned against a send still unanswered (which
+ * may yet fail, or be replaced before it leaves), an update is sent whole. An update that
+ * changes nothing is a resend whose earlier fate is unknown: sent whole too.
+ */
+function wirePayload(item: Extract<PlanItem, { action: 'create' | 'update' }>): CadenceContact | undefined {
+  if (item.action !== 'update' || item.payload.optedOut === undefined) return undefined;
+  if ('optedOut' in item.changes || Object.keys(item.changes).length === 0) return undefined;
+  const { optedOut: _unchanged, ...wire } = item.payload;
+  return wire;
 }
 
 /**
@@ -232,12 +252,14 @@ async function apply(planned: PlannedContact, pusher: BatchPusher, tally: RunTal
  * way, nothing known when that send outlived its retries, else what the state file has
  * confirmed by now. Planned against the confirmed payload of when its page was read, a
  * version changed back (A → B → A) would be "unchanged" and leave Cadence with B.
+ * `onConfirmed`: the plan's baseline is a payload Cadence confirmed.
  */
-function replan(planned: PlannedContact, pusher: BatchPusher, store: Pick<StateStore, 'getConfirmed'>): PlanItem {
+function replan(planned: PlannedContact, pusher: BatchPusher, store: Pick<StateStore, 'getConfirmed'>): { item: PlanItem; onConfirmed: boolean } {
   const { mapped } = planned;
-  if (mapped.payload === undefined) return planned.item;
+  if (mapped.payload === undefined) return { item: planned.item, onConfirmed: true };
   const last = pusher.unsettled(mapped.contactId);
-  return planContact(mapped, last === 'unknown' ? undefined : (last ?? store.getConfirmed([mapped.contactId]).get(mapped.contactId)));
+  if (last === undefined) return { item: planContact(mapped, store.getConfirmed([mapped.contactId]).get(mapped.contactId)), onConfirmed: true };
+  return { item: planContact(mapped, last === 'unknown' ? undefined : last), onConfirmed: false };
 }
 
 /**
