@@ -148,7 +148,10 @@ export function createCadenceClient(config: CadenceConfig, options: CadenceClien
    */
   async function* optOutChanges(from: OptOutPosition): AsyncGenerator<{ changes: OptOutChange[]; position: OptOutPosition }> {
     let cursor = from.cursor;
-    let newest = from.since === undefined ? undefined : { at: Date.parse(from.since), iso: from.since };
+    // The newest changedAt so far; written out (as ISO) only when a position is handed over.
+    let newestAt = from.since === undefined ? undefined : Date.parse(from.since);
+    let newestIsFeed = false;
+    const newestIso = () => (newestIsFeed ? new Date(newestAt!).toISOString() : from.since!);
     // A feed that leads back to a cursor it gave, or says more remain while giving none, would be read for ever.
     const cursors = new Set<string>();
     const ask = (at: string | undefined) => {
@@ -163,7 +166,10 @@ export function createCadenceClient(config: CadenceConfig, options: CadenceClien
       const page = validate(OptOutsPage, data, 'optouts');
       for (const change of page.changes) {
         const at = Date.parse(change.changedAt);
-        if (newest === undefined || at >= newest.at) newest = { at, iso: new Date(at).toISOString() };
+        if (newestAt === undefined || at >= newestAt) {
+          newestAt = at;
+          newestIsFeed = true;
+        }
       }
       if (page.nextCursor !== null) {
         if (page.nextCursor === cursor || cursors.has(page.nextCursor)) {
@@ -177,7 +183,7 @@ export function createCadenceClient(config: CadenceConfig, options: CadenceClien
         asked = ask(cursor);
         yield { changes: page.changes, position: from.since === undefined ? { cursor } : { since: from.since, cursor } };
       } else {
-        yield { changes: page.changes, position: newest === undefined ? {} : { since: newest.iso } };
+        yield { changes: page.changes, position: newestAt === undefined ? {} : { since: newestIso() } };
         return;
       }
     }
