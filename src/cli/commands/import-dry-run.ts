@@ -5,13 +5,13 @@
  * file is opened read-only, no lock is taken, and no Cadence import or Connect update is
  * made (the write-back's pending changes are listed, not written).
  */
-import { pendingChanges, connectValueFor, needsWriteBack } from '../../core/write-back.js';
 import { planImport, type DryRunEvent, type DryRunSummary } from '../../core/import/dry-run.js';
 import type { PlanItem } from '../../core/plan.js';
 import type { Config } from '../../config/schema.js';
 import { ExitCode } from '../../errors.js';
 import { println, type CliContext } from '../context.js';
 import { interruptSignal, openServices } from '../services.js';
+import { printPendingWrites } from './optouts.js';
 
 export interface DryRunOptions {
   full: boolean;
@@ -27,7 +27,7 @@ export async function dryRunCommand(config: Config, options: DryRunOptions, cont
   const interrupt = interruptSignal(context.logger);
   const limit = options.json ? Infinity : (options.limit ?? (context.interactive ? 50 : Infinity));
   try {
-    if (config.optOut) await printWriteBack(config, services, options, context);
+    if (config.optOut) await printPendingWrites(config, services, { json: options.json, context, where: ' in Connect' });
     const listed = { create: 0, update: 0, error: 0 };
     const events = planImport(config, { ...services, signal: interrupt.signal }, { full: options.full, filterIds: options.filter });
     let step = await events.next();
@@ -40,20 +40,6 @@ export async function dryRunCommand(config: Config, options: DryRunOptions, cont
   } finally {
     interrupt.dispose();
     await services.close();
-  }
-}
-
-async function printWriteBack(config: Config, services: ReturnType<typeof openServices>, options: DryRunOptions, context: CliContext): Promise<void> {
-  const optOut = config.optOut!;
-  for await (const page of pendingChanges(services.cadence, services.store)) {
-    for (const change of page.changes.filter(needsWriteBack)) {
-      const value = connectValueFor(change, optOut);
-      if (options.json) {
-        println(context, JSON.stringify({ type: 'optout', contactId: change.uniqueCampusId, attribute: optOut.field, value, source: change.source, changedAt: change.changedAt }));
-      } else {
-        println(context, `< ${change.uniqueCampusId} ${optOut.field} := "${value}" in Connect (${change.source} at ${change.changedAt})`);
-      }
-    }
   }
 }
 

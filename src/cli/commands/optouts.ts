@@ -11,7 +11,7 @@ import { connectValueFor, needsWriteBack, pendingChanges, runWriteBack } from '.
 import { ExitCode } from '../../errors.js';
 import { sendRunMail } from '../../report/notify.js';
 import { commandAction, println, type CliContext } from '../context.js';
-import { openServices } from '../services.js';
+import { openServices, type Services } from '../services.js';
 import { loadConfigFor } from './validate-config.js';
 
 export interface OptOutsOptions {
@@ -33,21 +33,37 @@ export async function optOutsCommand(options: OptOutsOptions, context: CliContex
 async function listPending(config: Config, options: OptOutsOptions, context: CliContext): Promise<number> {
   const services = openServices(config, context.logger, { readonly: true });
   try {
-    let count = 0;
-    for await (const page of pendingChanges(services.cadence, services.store)) {
-      for (const change of page.changes.filter(needsWriteBack)) {
-        count += 1;
-        const value = connectValueFor(change, config.optOut!);
-        if (options.json) println(context, JSON.stringify({ type: 'optout', contactId: change.uniqueCampusId, attribute: config.optOut!.field, value, source: change.source, changedAt: change.changedAt }));
-        else println(context, `< ${change.uniqueCampusId} ${config.optOut!.field} := "${value}" (${change.source} at ${change.changedAt})`);
-      }
-    }
+    const count = await printPendingWrites(config, services, { json: options.json, context });
     if (options.json) println(context, JSON.stringify({ type: 'summary', write: count }));
     else println(context, `Dry run: ${count} opt-out changes would be written to Connect. Nothing was written.`);
     return ExitCode.Ok;
   } finally {
     await services.close();
   }
+}
+
+/**
+ * Prints each write the write-back would make (`<` lines, or `{"type":"optout"}` JSON) and
+ * resolves with how many; writes nothing. `optouts --dry-run` and `import --dry-run` share it.
+ */
+export async function printPendingWrites(
+  config: Config,
+  services: Pick<Services, 'cadence' | 'store'>,
+  output: { json: boolean; context: CliContext; where?: string },
+): Promise<number> {
+  const optOut = config.optOut!;
+  let count = 0;
+  for await (const page of pendingChanges(services.cadence, services.store)) {
+    for (const change of page.changes.filter(needsWriteBack)) {
+      count += 1;
+      const value = connectValueFor(change, optOut);
+      const line = output.json
+        ? JSON.stringify({ type: 'optout', contactId: change.uniqueCampusId, attribute: optOut.field, value, source: change.source, changedAt: change.changedAt })
+        : `< ${change.uniqueCampusId} ${optOut.field} := "${value}"${output.where ?? ''} (${change.source} at ${change.changedAt})`;
+      println(output.context, line);
+    }
+  }
+  return count;
 }
 
 async function writeBack(config: Config, options: OptOutsOptions, context: CliContext): Promise<number> {
