@@ -401,6 +401,23 @@ describe('keyset paging over HTTP', () => {
     await expect(readAll(client)).rejects.toThrow(/^Connect: contacts keep changing while paging: re-read 2 times from ModifiedSince 24 Nov 2026 12:00:00 PM$/);
   });
 
+  it('refuses a page that breaks the contract although the next page was already asked for, and drops that call', async () => {
+    const record = (id: number, extra = '') =>
+      `<contact><attribute><name>contactid</name><value>${id}</value></attribute><attribute><name>modifieddate</name><value>24 Nov 2026 12:00:0${id} PM</value></attribute>${extra}</contact>`;
+    const twice = '<attribute><name>city</name><value>A</value></attribute><attribute><name>city</name><value>B</value></attribute>';
+    const first = `<result><code>1</code><returndata><contacts total="10">${[1, 2, 3, 4].map((id) => record(id)).join('')}${record(5, twice)}</contacts></returndata></result>`;
+    let secondClosed: Promise<void> | undefined;
+    const { client } = await setup((request, res) => {
+      if (request.body.includes('<StartingRecord>1</StartingRecord>')) return soapResult('GetFilterContacts', first);
+      // The next page (its keys were fine) never gets an answer: the client must not wait for it.
+      secondClosed = new Promise((resolve) => res.on('close', () => resolve()));
+      return new Promise<undefined>(() => undefined);
+    }, { pageSize: 5, overlap: 0 });
+    await expect(readAll(client)).rejects.toThrow(/record 5 \(contactid 5\): attribute city appears twice/);
+    // Sent or not by then (it may be cancelled before it leaves), the call is not left open.
+    await secondClosed;
+  });
+
   it('stops between pages when the signal aborts', async () => {
     const fake = createFakeConnect({ contacts: sameSecond(30) });
     const controller = new AbortController();

@@ -12,11 +12,11 @@ import { ExternalServiceError } from '../../errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { createAgent, retryAfterOf, sendOnce, statusFailure, TRANSIENT_STATUSES, utf8FromLatin1, type HttpRequest, type HttpResponse, type HttpTarget } from '../http/request.js';
 import { RetriesExhausted, retryPolicy, TransientError, withRetry, type RetryPolicy } from '../http/retry.js';
-import { connectClock } from './dates.js';
-import { createKeysetPager, PagingError, repeatedLocalTimes } from './keyset.js';
+import { connectClock, type ConnectClock } from './dates.js';
+import { createKeysetPager, PagingError, repeatedLocalTimes, type KeysetPager, type PageRequest } from './keyset.js';
 import { readAhead } from './read-ahead.js';
 import { ScannedContacts, scanContactsAnswer } from './contacts-scan.js';
-import { MalformedResponse, toAttributes, toContactsPage, toContactsPageFromScan, toFilters, toSourceCodes, toUpdateResult } from './schema.js';
+import { MalformedResponse, toAttributes, toContact, toFilters, toSourceCodes, toUpdateResult, toWirePage, wirePageFromScan, type WireContact } from './schema.js';
 import {
   attributeNamesXml,
   attributeValuesXml,
@@ -165,7 +165,7 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
   }
 
   async function* fetchFilterContacts(filterId: number, attributes: readonly string[], fetch: FetchOptions = {}): AsyncGenerator<ConnectContact[]> {
-    const pager = createKeysetPager<ConnectContact>({
+    const pager = createKeysetPager<WireContact>({
       modifiedSince: fetch.since ? clock.format(fetch.since) : '',
       pageSize: config.pageSize,
       overlap: options.overlap ?? 5,
@@ -179,24 +179,37 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
     // Pages are read ahead of the caller, in their own loop (see read-ahead.ts).
     yield* readAhead<ConnectContact[]>(READ_AHEAD_PAGES, async (push, stop) => {
       const signal = fetch.signal ? AbortSignal.any([fetch.signal, stop]) : stop;
-      for (let query = pager.next(); query; query = pager.next()) {
-        const current = query;
-        const returndata = await call(
-          'GetFilterContacts',
-          [...fixed, ['ModifiedSince', current.modifiedSince], ['StartingRecord', String(current.startingRecord)], ['EndingRecord', String(current.endingRecord)]],
-          signal,
-        );
-        const page = convert('GetFilterContacts', () =>
-          returndata instanceof ScannedContacts
-            ? toContactsPageFromScan(returndata, clock, current.startingRecord)
-            : toContactsPage(returndata, clock, current.startingRecord),
-        );
-        const { fresh, restarted } = convert('GetFilterContacts', () => pager.accept(page.contacts, page.total));
-        if (restarted) {
-          logger.warn({ filterId, modifiedSince: current.modifiedSince }, 'contacts changed while paging; re-reading from the first record at this date');
+      const ask = (query: PageRequest): PendingCall => {
+        const early = new AbortController();
+        const params = [...fixed, ['ModifiedSince', query.modifiedSince], ['StartingRecord', String(query.startingRecord)], ['EndingRecord', String(query.endingRecord)]] as const;
+        const answer = call('GetFilterContacts', params, AbortSignal.any([signal, early.signal]));
+        // Awaited in its turn, or dropped when the page before it breaks the contract.
+        answer.catch(() => undefined);
+        return { query, answer, cancel: () => early.abort() };
+      };
+      let pending = nextCall(pager, ask);
+      try {
+        while (pending) {
+          const { query, answer } = pending;
+          const returndata = await answer;
+          const page = convert('GetFilterContacts', () =>
+            returndata instanceof ScannedContacts ? wirePageFromScan(returndata, query.startingRecord) : toWirePage(returndata, query.startingRecord),
+          );
+          const { fresh, restarted } = convert('GetFilterContacts', () => pager.accept(page.contacts, page.total));
+          if (restarted) {
+            logger.warn({ filterId, modifiedSince: query.modifiedSince }, 'contacts changed while paging; re-reading from the first record at this date');
+          }
+          logger.debug({ filterId, ...query, received: page.contacts.length, fresh: fresh.length, total: page.total }, 'contacts page');
+          // The next page depends only on this one's keys: it is asked for now, and travels
+          // while this one is checked and converted (the chain of calls is what a run waits on).
+          pending = nextCall(pager, ask);
+          // Every record is checked, also those paging drops (repeats, a page read again): an
+          // answer that breaks the contract ends the run, and the call just sent with it.
+          const contacts = convert('GetFilterContacts', () => freshContacts(page.contacts, fresh, clock));
+          if (contacts.length > 0) await push(contacts);
         }
-        logger.debug({ filterId, ...current, received: page.contacts.length, fresh: fresh.length, total: page.total }, 'contacts page');
-        if (fresh.length > 0) await push(fresh);
+      } finally {
+        pending?.cancel();
       }
     });
   }
@@ -227,4 +240,31 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
       await ownAgent?.close();
     },
   };
+}
+
+/** A GetFilterContacts call on its way. */
+interface PendingCall {
+  query: PageRequest;
+  answer: Promise<unknown>;
+  cancel(): void;
+}
+
+/** Sends the call for the pager's next page, if there is one. */
+function nextCall(pager: KeysetPager<WireContact>, ask: (query: PageRequest) => PendingCall): PendingCall | undefined {
+  const query = pager.next();
+  return query && ask(query);
+}
+
+/** Converts every record of a page (each is checked) and keeps those paging found new, in order. */
+function freshContacts(records: readonly WireContact[], fresh: readonly WireContact[], clock: ConnectClock): ConnectContact[] {
+  const contacts: ConnectContact[] = [];
+  let next = 0;
+  for (const record of records) {
+    const contact = toContact(record, clock);
+    if (fresh[next] === record) {
+      contacts.push(contact);
+      next += 1;
+    }
+  }
+  return contacts;
 }

@@ -67,14 +67,14 @@ const WireAttribute = element({
   value: Text.optional(),
   item: z.array(WireItem).optional(),
 });
-const WireContact = element({ attribute: z.array(WireAttribute).default([]) });
+const WireContactSchema = element({ attribute: z.array(WireAttribute).default([]) });
 
 export const ContactsReturnData = element({
   contacts: element({
     '@_total': z
       .string({ error: 'expected a total="…" attribute' })
       .regex(/^\s*\d+\s*$/, 'expected total="…" to be the number of matching contacts'),
-    contact: z.array(WireContact).default([]),
+    contact: z.array(WireContactSchema).default([]),
   }),
 });
 
@@ -127,10 +127,29 @@ export interface ContactsPage {
 }
 
 /**
- * GetFilterContacts' answer as domain contacts. `firstPosition` (the StartingRecord asked
- * for) lets errors name a contact's position in Connect's order.
+ * One contact of a GetFilterContacts answer as read from the wire: the key paging needs
+ * (checked), its place in Connect's order, and its attributes, which toContact checks and
+ * converts (see client.ts: the next page is asked for in between).
  */
-export function toContactsPage(returndata: unknown, clock: ConnectClock, firstPosition: number): ContactsPage {
+export interface WireContact {
+  contactId: string;
+  /** modifieddate as Connect wrote it (trimmed); toContact checks it is a date. */
+  modifiedLocal: string;
+  /** Its record number in Connect's order, for errors. */
+  position: number;
+  attributes: readonly WireAttribute[];
+}
+
+export interface WirePage {
+  total: number;
+  contacts: WireContact[];
+}
+
+/**
+ * GetFilterContacts' answer, read by the general reader, as wire contacts. `firstPosition`
+ * (the StartingRecord asked for) lets errors name a contact's position in Connect's order.
+ */
+export function toWirePage(returndata: unknown, firstPosition: number): WirePage {
   let data: z.output<typeof ContactsReturnData>;
   try {
     data = readReturnData(ContactsReturnData, returndata, 'GetFilterContacts');
@@ -143,45 +162,68 @@ export function toContactsPage(returndata: unknown, clock: ConnectClock, firstPo
     }
     throw error;
   }
-  const contacts = data.contacts.contact.map((contact, index) => toContact(contact.attribute, clock, firstPosition + index));
+  const contacts = data.contacts.contact.map((contact, index) => toWireContact(contact.attribute, firstPosition + index));
   return { total: Number(data.contacts['@_total']), contacts };
 }
 
-/** A page the fast reader read (contacts-scan.ts), converted exactly as toContactsPage converts. */
-export function toContactsPageFromScan(scanned: ScannedContacts, clock: ConnectClock, firstPosition: number): ContactsPage {
-  const contacts = scanned.contacts.map((attributes, index) => toContact(attributes, clock, firstPosition + index));
+/** A page the fast reader read (contacts-scan.ts), as wire contacts: the same as toWirePage gives. */
+export function wirePageFromScan(scanned: ScannedContacts, firstPosition: number): WirePage {
+  const contacts = scanned.contacts.map((attributes, index) => toWireContact(attributes, firstPosition + index));
   return { total: Number(scanned.total), contacts };
+}
+
+/** GetFilterContacts' answer as domain contacts (the general reader's path, in one step). */
+export function toContactsPage(returndata: unknown, clock: ConnectClock, firstPosition: number): ContactsPage {
+  const page = toWirePage(returndata, firstPosition);
+  return { total: page.total, contacts: page.contacts.map((contact) => toContact(contact, clock)) };
+}
+
+/** A page the fast reader read, as domain contacts: exactly as toContactsPage converts. */
+export function toContactsPageFromScan(scanned: ScannedContacts, clock: ConnectClock, firstPosition: number): ContactsPage {
+  const page = wirePageFromScan(scanned, firstPosition);
+  return { total: page.total, contacts: page.contacts.map((contact) => toContact(contact, clock)) };
 }
 
 type WireAttribute = z.output<typeof WireAttribute>;
 
-function toContact(wire: readonly WireAttribute[], clock: ConnectClock, position: number): ConnectContact {
+/** Finds a contact's key: a contactid that is a positive integer, and a modifieddate. */
+function toWireContact(attributes: readonly WireAttribute[], position: number): WireContact {
   let contactId: string | undefined;
   let modifiedLocal: string | undefined;
-  const attributes: Record<string, AttributeValue> = {};
-  // A contact has a dozen attributes: a list is cheaper than a Set, and this runs per contact.
-  const names: string[] = [];
-  for (const attribute of wire) {
+  // The first of each counts here; toContact refuses an attribute given twice.
+  for (const attribute of attributes) {
     const name = attribute.name.trim();
-    if (names.includes(name)) throw new MalformedResponse(`${where(position, contactId)}: attribute ${name} appears twice`);
-    names.push(name);
-    if (attribute.value !== undefined && attribute.item !== undefined) {
-      throw new MalformedResponse(`${where(position, contactId)}: attribute ${name} has both <value> and <item>`);
-    }
-    if (name === 'contactid') contactId = attribute.value?.trim();
-    else if (name === 'modifieddate') modifiedLocal = attribute.value?.trim();
-    // No <value> and no <item>: a list attribute with nothing selected.
-    else attributes[name] = attribute.value ?? (attribute.item ?? []).map((item): ListItem => ({ value: item.value, display: item.display }));
+    if (name === 'contactid') contactId ??= attribute.value?.trim();
+    else if (name === 'modifieddate') modifiedLocal ??= attribute.value?.trim();
   }
   // Beyond 2^53 two ids would be one number, and the run keys contacts by number.
   if (contactId === undefined || !/^0*[1-9]\d*$/.test(contactId) || !Number.isSafeInteger(Number(contactId))) {
     const shown = contactId === undefined ? 'missing' : JSON.stringify(contactId);
     throw new MalformedResponse(`${where(position, undefined)}: contactid is ${shown}, expected a positive integer below 2^53`);
   }
-  const modified = modifiedLocal === undefined ? undefined : clock.parse(modifiedLocal);
-  if (modifiedLocal === undefined || !modified) {
-    throw new MalformedResponse(`${where(position, contactId)}: modifieddate is ${modifiedLocal === undefined ? 'missing' : JSON.stringify(modifiedLocal)}, expected a Connect date`);
+  if (modifiedLocal === undefined) throw new MalformedResponse(`${where(position, contactId)}: modifieddate is missing, expected a Connect date`);
+  return { contactId, modifiedLocal, position, attributes };
+}
+
+/** A wire contact as a domain contact, with the checks its key did not need. */
+export function toContact(wire: WireContact, clock: ConnectClock): ConnectContact {
+  const { contactId, modifiedLocal, position } = wire;
+  const attributes: Record<string, AttributeValue> = {};
+  // A contact has a dozen attributes: a list is cheaper than a Set, and this runs per contact.
+  const names: string[] = [];
+  for (const attribute of wire.attributes) {
+    const name = attribute.name.trim();
+    if (names.includes(name)) throw new MalformedResponse(`${where(position, contactId)}: attribute ${name} appears twice`);
+    names.push(name);
+    if (attribute.value !== undefined && attribute.item !== undefined) {
+      throw new MalformedResponse(`${where(position, contactId)}: attribute ${name} has both <value> and <item>`);
+    }
+    if (name === 'contactid' || name === 'modifieddate') continue;
+    // No <value> and no <item>: a list attribute with nothing selected.
+    attributes[name] = attribute.value ?? (attribute.item ?? []).map((item): ListItem => ({ value: item.value, display: item.display }));
   }
+  const modified = clock.parse(modifiedLocal);
+  if (!modified) throw new MalformedResponse(`${where(position, contactId)}: modifieddate is ${JSON.stringify(modifiedLocal)}, expected a Connect date`);
   return { contactId, modifiedLocal, modifiedAt: modified.toISOString(), attributes };
 }
 

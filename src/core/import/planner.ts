@@ -65,6 +65,7 @@ export interface PlannedContact {
   sighting: 'new' | 'newer' | 'same';
 }
 
+/** Planned contacts of one filter, in Connect's order: a slice of a page (PLAN_SLICE). */
 export interface PlannedPage {
   filterId: number;
   contacts: PlannedContact[];
@@ -76,7 +77,7 @@ export interface PlanSources {
 }
 
 /**
- * The planned pages of one filter. Contacts already planned in this run (returned by an
+ * The planned contacts of one filter, a slice of a page at a time. Contacts already planned in this run (returned by an
  * earlier filter, or twice by this one) are passed through as `same`, so their filters are
  * known, but planned only once. Tracks the filter's newest `(modifiedAt, contactId)`.
  */
@@ -93,21 +94,36 @@ export async function* planFilter(input: {
   const { sources, start, rules, attributes, tally, usesConsent, newest, signal } = input;
   const pages = sources.connect.fetchFilterContacts(start.filterId, attributes, { since: start.since, signal });
   for await (const page of pages) {
-    const sightings = page.map((contact) => {
+    for (let first = 0; first < page.length; first += PLAN_SLICE) {
+      // Between slices, a turn of the event loop: answers that arrived meanwhile (the next
+      // page, a batch's status) are read now rather than after the whole page.
+      if (first > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      yield { filterId: start.filterId, contacts: planSlice(page.slice(first, first + PLAN_SLICE)) };
+    }
+  }
+
+  function planSlice(slice: readonly ConnectContact[]): PlannedContact[] {
+    const sightings = slice.map((contact) => {
       const key = contactKey(contact);
       if (newest.key === undefined || compareKeys(key, newest.key) > 0) newest.key = key;
       return tally.sight(contact.contactId, key.modifiedAtMs, start.filterId);
     });
-    const fresh = page.filter((_, index) => sightings[index] !== 'same').map((contact) => contact.contactId);
+    const fresh = slice.filter((_, index) => sightings[index] !== 'same').map((contact) => contact.contactId);
     const confirmed = sources.store.getConfirmed(fresh);
-    const consent = usesConsent ? sources.store.getConsent(page.map((contact) => contact.contactId)) : undefined;
-    const contacts = page.map((contact, index): PlannedContact => {
+    const consent = usesConsent ? sources.store.getConsent(slice.map((contact) => contact.contactId)) : undefined;
+    return slice.map((contact, index): PlannedContact => {
       const mapped = mapContact(contact, rules, consent?.get(contact.contactId));
       return { item: planContact(mapped, confirmed.get(contact.contactId)), mapped, contact, sighting: sightings[index]! };
     });
-    yield { filterId: start.filterId, contacts };
   }
 }
+
+/**
+ * Contacts planned, and then applied, in one stretch of work: small enough that the next
+ * page's answer is not kept waiting long, large enough that the state file's lookups stay
+ * few.
+ */
+const PLAN_SLICE = 100;
 
 /** A contact's place in Connect's order. */
 export interface ContactKey {
