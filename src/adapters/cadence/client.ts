@@ -15,7 +15,7 @@ import { silentLogger, type Logger } from '../../log.js';
 import { createAgent, sendOnce, statusFailure, TRANSIENT_STATUSES, type HttpResponse, type HttpTarget } from '../http/request.js';
 import { RetriesExhausted, retryPolicy, TransientError, withRetry, type RetryPolicy } from '../http/retry.js';
 import { importBatch, type PollSettings } from './import-batch.js';
-import { ErrorBody, FieldsList, OptOutsPage, UsersList } from './schema.js';
+import { ErrorBody, FieldsList, OptOutsPage, readPlainOptOutsPage, UsersList } from './schema.js';
 
 export interface CadenceClientOptions {
   logger?: Logger;
@@ -163,7 +163,7 @@ export function createCadenceClient(config: CadenceConfig, options: CadenceClien
     let asked = ask(cursor);
     for (;;) {
       const { data } = await asked;
-      const page = validate(OptOutsPage, data, 'optouts');
+      const page = readPlainOptOutsPage(data) ?? validate(OptOutsPage, data, 'optouts');
       for (const change of page.changes) {
         const at = Date.parse(change.changedAt);
         if (newestAt === undefined || at >= newestAt) {

@@ -60,3 +60,36 @@ export const OptOutsPage = z.object({
   nextCursor: z.string().min(1).nullable(),
 });
 export type OptOutsPage = z.infer<typeof OptOutsPage>;
+
+const SOURCES: ReadonlySet<string> = new Set(['keyword', 'staff', 'import']);
+/** The plain UTC form Cadence writes (`2026-11-24T18:03:11Z`, milliseconds optional). */
+const PLAIN_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z$/;
+
+/**
+ * An optouts page in its plain shape, read without zod: after a large import the feed is
+ * hundreds of pages of 500 changes, and the schema's checks cost more than the call. It
+ * accepts a subset of what OptOutsPage accepts (changedAt only in UTC, as a real calendar
+ * date-time) and gives the same output (other keys dropped); undefined for anything else,
+ * which OptOutsPage then reads, or explains.
+ */
+export function readPlainOptOutsPage(data: unknown): OptOutsPage | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const { changes, nextCursor } = data as { changes?: unknown; nextCursor?: unknown };
+  if (!Array.isArray(changes) || !(nextCursor === null || (typeof nextCursor === 'string' && nextCursor.length > 0))) return undefined;
+  const read: OptOutsPage['changes'] = [];
+  for (const change of changes as unknown[]) {
+    if (typeof change !== 'object' || change === null) return undefined;
+    const { uniqueCampusId, mobileNumber, optedOut, changedAt, source } = change as Record<string, unknown>;
+    if (typeof uniqueCampusId !== 'string' || typeof mobileNumber !== 'string' || typeof optedOut !== 'boolean') return undefined;
+    if (typeof source !== 'string' || !SOURCES.has(source) || typeof changedAt !== 'string' || !isPlainUtc(changedAt)) return undefined;
+    read.push({ uniqueCampusId, mobileNumber, optedOut, changedAt, source: source as OptOutsPage['changes'][number]['source'] });
+  }
+  return { changes: read, nextCursor };
+}
+
+/** A plain UTC date-time that names a real instant (no 31 Feb, no 25:00). */
+function isPlainUtc(text: string): boolean {
+  if (!PLAIN_UTC.test(text)) return false;
+  const ms = Date.parse(text);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === text.slice(0, 19);
+}
