@@ -55,46 +55,34 @@ describe('BatchPusher: recording what Cadence confirmed', () => {
     });
   }
 
-  it('writes every confirmation to the state file by the time it is drained', async () => {
-    const sending = pusher();
-    const ids = Array.from({ length: 41 }, (_, index) => String(1000 + index));
-    for (const id of ids) await sending.add({ payload: contact(id), report });
-    await sending.drain();
-    const confirmed = store.getConfirmed(ids);
-    expect(confirmed.size).toBe(41);
-    expect(confirmed.get('1040')).toEqual(contact('1040'));
-    expect(sending.confirmedUnrecorded('1040')).toBeUndefined();
-  });
-
-  it('plans against a confirmation not written yet, and never writes one that a newer send put in doubt', async () => {
-    const sending = pusher(1);
-    await sending.add({ payload: contact('7', 'Ada'), report });
-    await sending.add({ payload: contact('8'), report });
-    // Both answered: contact 7's first version is confirmed, maybe not yet written.
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(sending.unsettled('7')).toBeUndefined();
-    expect(sending.confirmedUnrecorded('7') ?? store.getConfirmed(['7']).get('7')).toEqual(contact('7', 'Ada'));
-
-    // A newer version goes out and its answer is held: the run could be killed now.
+  it('records each batch as Cadence confirms it, before later batches are answered (product.md §4)', async () => {
+    const sending = pusher(2);
     let release!: () => void;
-    cadence.hold = (contacts) => (contacts[0]?.firstName === 'Augusta' ? new Promise<void>((resolve) => (release = resolve)) : undefined);
-    await sending.add({ payload: contact('7', 'Augusta'), report, replacesConfirmed: true });
-    await sending.add({ payload: contact('9'), report });
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(cadence.batches.at(-2)).toEqual([contact('7', 'Augusta')]);
-    // Neither version may be on record while Cadence may hold either (A → B → A).
-    expect(sending.confirmedUnrecorded('7')).toBeUndefined();
-    expect(store.getConfirmed(['7']).has('7')).toBe(false);
-
+    cadence.hold = (contacts) => (contacts[0]?.uniqueCampusId === '3' ? new Promise<void>((resolve) => (release = resolve)) : undefined);
+    for (const id of ['1', '2', '3', '4']) await sending.add({ payload: contact(id), report });
+    // The first batch is answered, the second is held: a kill now must find the first on record.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect([...store.getConfirmed(['1', '2', '3', '4']).keys()].sort()).toEqual(['1', '2']);
     release();
     await sending.drain();
-    expect(store.getConfirmed(['7', '8', '9'])).toEqual(
-      new Map([
-        ['7', contact('7', 'Augusta')],
-        ['8', contact('8')],
-        ['9', contact('9')],
-      ]),
-    );
+    expect(store.getConfirmed(['1', '2', '3', '4']).size).toBe(4);
+  });
+
+  it('forgets the confirmed payload of a contact while a newer version of it is on its way', async () => {
+    const sending = pusher(1);
+    await sending.add({ payload: contact('7', 'Ada'), report });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(store.getConfirmed(['7']).get('7')).toEqual(contact('7', 'Ada'));
+
+    let release!: () => void;
+    cadence.hold = () => new Promise<void>((resolve) => (release = resolve));
+    await sending.add({ payload: contact('7', 'Augusta'), report, replacesConfirmed: true });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Cadence may hold either version now (A → B → A would otherwise be skipped for ever).
+    expect(store.getConfirmed(['7']).has('7')).toBe(false);
+    release();
+    await sending.drain();
+    expect(store.getConfirmed(['7']).get('7')).toEqual(contact('7', 'Augusta'));
   });
 
   it('writes the confirmations it has when the run ends badly', async () => {

@@ -4,12 +4,6 @@
  * what Cadence confirmed batch by batch. `add` waits while the batches in flight are at
  * the limit, which is what bounds memory however many contacts a run has: fetching goes on
  * only while there is room.
- *
- * Confirmed payloads are written to the state file several batches at a time: each write
- * is a transaction that touches most pages of the table's index, whatever its size, so one
- * per batch would cost more than everything else a contact needs. A run killed before a
- * write loses only the record of those confirmations: the next run sends those contacts
- * again and Cadence answers `unchanged`.
  */
 import pLimit from 'p-limit';
 import { TransientFailure } from '../../errors.js';
@@ -41,9 +35,6 @@ export interface PusherOptions {
   onBatch?: (event: { contacts: number }) => void;
 }
 
-/** Batches whose confirmations are written to the state file together, at most. */
-const BATCHES_PER_WRITE = 8;
-
 export class BatchPusher {
   private readonly options: PusherOptions;
   private readonly limit: ReturnType<typeof pLimit>;
@@ -57,9 +48,6 @@ export class BatchPusher {
   private readonly travelling = new Map<string, CadenceContact>();
   /** Contacts whose send in this run outlived its retries: Cadence may hold that payload, or not. */
   private readonly deferred = new Set<string>();
-  /** Payloads Cadence confirmed that are not yet written to the state file. */
-  private readonly unrecorded = new Map<string, CadenceContact>();
-  private unrecordedBatches = 0;
   /** The first error that must end the run (credentials, unreachable, malformed answers). */
   private fatal: unknown;
   sentContacts = 0;
@@ -100,14 +88,6 @@ export class BatchPusher {
     return this.travelling.get(contactId) ?? (this.deferred.has(contactId) ? 'unknown' : undefined);
   }
 
-  /**
-   * The payload Cadence confirmed for a contact in this run and not yet written to the
-   * state file (which has an older one, or none): what a newer version is planned against.
-   */
-  confirmedUnrecorded(contactId: string): CadenceContact | undefined {
-    return this.unrecorded.get(contactId);
-  }
-
   /** Sends what is buffered and waits for every batch in flight; rethrows a fatal error. */
   async drain(): Promise<void> {
     if (this.buffer.length > 0 && this.fatal === undefined) await this.flushBuffer();
@@ -115,22 +95,9 @@ export class BatchPusher {
     this.throwIfFatal();
   }
 
-  /**
-   * Waits for the batches in flight without sending more (used when the run is ending
-   * badly), and writes every confirmation to the state file.
-   */
+  /** Waits for the batches in flight without sending more (used when the run is ending badly). */
   async settle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-    this.writeConfirmed();
-  }
-
-  /** Writes the confirmed payloads not yet written, in one transaction. */
-  private writeConfirmed(): void {
-    this.unrecordedBatches = 0;
-    if (this.unrecorded.size === 0) return;
-    const entries = [...this.unrecorded].map(([contactId, payload]) => ({ contactId, payload }));
-    this.unrecorded.clear();
-    this.options.store.recordConfirmed(entries);
   }
 
   private async flushBuffer(): Promise<void> {
@@ -165,10 +132,8 @@ export class BatchPusher {
     // Cadence may apply this batch and the run be killed before its answer is recorded; the
     // payloads confirmed before are then in doubt, and a contact changed back to one of them
     // would be skipped for ever. Forgotten now, such a contact is sent again by the next run.
-    // A confirmation not yet written is in doubt just the same: it must never be written now.
-    const replaced = batch.filter((outgoing) => outgoing.replacesConfirmed || this.unrecorded.has(outgoing.payload.uniqueCampusId));
-    for (const { payload } of replaced) this.unrecorded.delete(payload.uniqueCampusId);
-    if (replaced.length > 0) store.forgetConfirmed(replaced.map((outgoing) => outgoing.payload.uniqueCampusId));
+    const replaced = batch.filter((outgoing) => outgoing.replacesConfirmed).map((outgoing) => outgoing.payload.uniqueCampusId);
+    if (replaced.length > 0) store.forgetConfirmed(replaced);
     try {
       const results = await cadence.importBatch(
         batch.map((outgoing) => outgoing.wire ?? outgoing.payload),
@@ -190,6 +155,7 @@ export class BatchPusher {
   private record(batch: readonly Outgoing[], results: readonly ContactResult[]): void {
     const { store, tally, runId } = this.options;
     const byId = new Map(batch.map((outgoing) => [outgoing.payload.uniqueCampusId, outgoing]));
+    const confirmed: { contactId: string; payload: CadenceContact }[] = [];
     const rejected: RunIssue[] = [];
     for (const result of results) {
       const outgoing = byId.get(result.uniqueCampusId);
@@ -206,11 +172,10 @@ export class BatchPusher {
         });
       } else {
         tally.imported(result.uniqueCampusId, result.outcome);
-        this.unrecorded.set(result.uniqueCampusId, outgoing.payload);
+        confirmed.push({ contactId: result.uniqueCampusId, payload: outgoing.payload });
       }
     }
-    this.unrecordedBatches += 1;
-    if (this.unrecordedBatches >= BATCHES_PER_WRITE) this.writeConfirmed();
+    store.recordConfirmed(confirmed);
     this.answered(batch, 'known');
     if (rejected.length > 0) {
       store.addIssues(runId, rejected);

@@ -249,20 +249,16 @@ function wirePayload(item: Extract<PlanItem, { action: 'create' | 'update' }>): 
 /**
  * A contact read again in this run (it changed while the run paged) is planned again, now,
  * against what Cadence holds before this version arrives: this run's send still on its
- * way, nothing known when that send outlived its retries, else what Cadence has confirmed
- * by now (in this run, or as the state file has it). Planned against the confirmed payload
- * of when its page was read, a version changed back (A → B → A) would be "unchanged" and
- * leave Cadence with B.
+ * way, nothing known when that send outlived its retries, else what the state file has
+ * confirmed by now. Planned against the confirmed payload of when its page was read, a
+ * version changed back (A → B → A) would be "unchanged" and leave Cadence with B.
  * `onConfirmed`: the plan's baseline is a payload Cadence confirmed.
  */
 function replan(planned: PlannedContact, pusher: BatchPusher, store: Pick<StateStore, 'getConfirmed'>): { item: PlanItem; onConfirmed: boolean } {
   const { mapped } = planned;
   if (mapped.payload === undefined) return { item: planned.item, onConfirmed: true };
   const last = pusher.unsettled(mapped.contactId);
-  if (last === undefined) {
-    const confirmed = pusher.confirmedUnrecorded(mapped.contactId) ?? store.getConfirmed([mapped.contactId]).get(mapped.contactId);
-    return { item: planContact(mapped, confirmed), onConfirmed: true };
-  }
+  if (last === undefined) return { item: planContact(mapped, store.getConfirmed([mapped.contactId]).get(mapped.contactId)), onConfirmed: true };
   return { item: planContact(mapped, last === 'unknown' ? undefined : last), onConfirmed: false };
 }
 
