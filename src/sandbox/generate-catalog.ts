@@ -26,17 +26,22 @@ export const sandboxAttributes: readonly ConnectAttribute[] = [
   { name: 'entry_term', mappingName: 'Entry Term', type: 'text' },
 ];
 
-/** The options of `program_interest`; displays carry `&` and `'` on purpose (escaping). */
-export const programOptions: readonly ListItem[] = [
-  { value: 'BIO', display: 'Biology' },
-  { value: 'CHEM', display: 'Chemistry' },
-  { value: 'CS', display: 'Computer Science' },
-  { value: 'NURS', display: 'Nursing' },
-  { value: 'BUS', display: 'Business Administration' },
-  { value: 'PSY', display: 'Psychology' },
-  { value: 'ART', display: 'Art & Design' },
-  { value: 'PLAW', display: "Pre-Law (Int'l)" },
-];
+/**
+ * The options of `program_interest`; displays carry `&` and `'` on purpose (escaping).
+ * Frozen: contacts share them, and the Connect emulator caches the markup of frozen lists.
+ */
+export const programOptions: readonly ListItem[] = Object.freeze(
+  [
+    { value: 'BIO', display: 'Biology' },
+    { value: 'CHEM', display: 'Chemistry' },
+    { value: 'CS', display: 'Computer Science' },
+    { value: 'NURS', display: 'Nursing' },
+    { value: 'BUS', display: 'Business Administration' },
+    { value: 'PSY', display: 'Psychology' },
+    { value: 'ART', display: 'Art & Design' },
+    { value: 'PLAW', display: "Pre-Law (Int'l)" },
+  ].map((option) => Object.freeze(option)),
+);
 
 export const sandboxFilters: readonly ConnectFilter[] = [
   { id: 70542, name: 'Fall 2027 inquiries' },

@@ -17,14 +17,18 @@ export interface AcceptedContact extends ImportContact {
 export type ContactCheck = { ok: true; contact: AcceptedContact } | { ok: false; errorCode: string; message: string };
 
 const PUNCTUATION = /[\s().+-]/g;
+const TEN_DIGITS = /^\d{10}$/;
+const REQUIRED = ['uniqueCampusId', 'firstName', 'lastName', 'mobileNumber'] as const;
 
 /**
  * Cadence ignores punctuation, then takes 10 digits, or 11 starting with 1. Returns the
  * 10 digits, or undefined when the number is not one of those.
  */
 export function normaliseMobile(raw: string): string | undefined {
+  // connect-sync sends exactly 10 digits: nothing to take out, no copy to make.
+  if (TEN_DIGITS.test(raw)) return raw;
   const digits = raw.replace(PUNCTUATION, '');
-  if (/^\d{10}$/.test(digits)) return digits;
+  if (TEN_DIGITS.test(digits)) return digits;
   if (/^1\d{10}$/.test(digits)) return digits.slice(1);
   return undefined;
 }
@@ -35,7 +39,7 @@ function isBlank(value: string | undefined): boolean {
 
 /** Checks one contact's values against the team's users. */
 export function checkContact(contact: ImportContact, userIds: ReadonlySet<string>): ContactCheck {
-  for (const key of ['uniqueCampusId', 'firstName', 'lastName', 'mobileNumber'] as const) {
+  for (const key of REQUIRED) {
     if (isBlank(contact[key])) return { ok: false, errorCode: 'MISSING_FIELD', message: `${key} is required` };
   }
   const mobileNumber = normaliseMobile(contact.mobileNumber as string);
@@ -66,7 +70,8 @@ export interface Upsert {
 export function upsertContact(held: HeldContact | undefined, incoming: AcceptedContact): Upsert {
   if (held === undefined) {
     const customFields: Record<string, string> = {};
-    for (const [name, value] of Object.entries(incoming.customFields ?? {})) if (value !== '') customFields[name] = value;
+    const sent = incoming.customFields ?? {};
+    for (const name in sent) if (sent[name] !== '') customFields[name] = sent[name]!;
     const optedOut = incoming.optedOut ?? false;
     const contact: HeldContact = {
       uniqueCampusId: incoming.uniqueCampusId,
@@ -90,7 +95,9 @@ export function upsertContact(held: HeldContact | undefined, incoming: AcceptedC
   };
   let fieldsChanged = false;
   let customFields = held.customFields;
-  for (const [name, value] of Object.entries(incoming.customFields ?? {})) {
+  const sent = incoming.customFields ?? {};
+  for (const name in sent) {
+    const value = sent[name]!;
     if ((customFields[name] ?? '') === value) continue;
     if (!fieldsChanged) customFields = { ...customFields };
     fieldsChanged = true;

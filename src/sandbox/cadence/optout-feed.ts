@@ -67,10 +67,17 @@ function firstIndex(entries: readonly Entry[], isAfter: (entry: Entry) => boolea
 export function createOptOutFeed(): OptOutFeed {
   const entries: Entry[] = [];
   let nextSeq = 0;
+  // A batch records its changes at one instant: its ISO form is made once.
+  let lastAt = Number.NaN;
+  let lastIso = '';
   return {
     record(change, date) {
       const at = date.getTime();
-      const full: OptOutChange = { ...change, changedAt: date.toISOString() };
+      if (at !== lastAt) {
+        lastIso = date.toISOString();
+        lastAt = at;
+      }
+      const full: OptOutChange = { ...change, changedAt: lastIso };
       const entry: Entry = { at, seq: nextSeq++, change: full };
       const last = entries[entries.length - 1];
       // Nearly always appended; a change dated in the past (a test hook) is slotted in.

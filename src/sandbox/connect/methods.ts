@@ -6,41 +6,13 @@
 import type { ConnectClock } from '../../adapters/connect/dates.js';
 import type { AttributeValue, ListItem } from '../../core/types.js';
 import type { SandboxContact, SandboxDataset } from '../generate.js';
+import { createContactsPageWriter } from './contacts-page.js';
 import { errorDocument, successDocument, type SoapRequest } from './soap.js';
 import type { ContactStore } from './store.js';
 import { childOf, childrenOf, escapeXml, parseXml, XmlSyntaxError, type XmlElement } from './xml.js';
 
 export const MAX_RANGE = 500;
 
-const NON_ASCII = /[\u0080-\uffff]/;
-/** Byte forms of the non-ASCII texts seen (names and cities repeat), bounded. */
-const byteForms = new Map<string, string>();
-
-/** A text's UTF-8 bytes, one per character (ASCII text is its own byte form). */
-function utf8Bytes(text: string): string {
-  if (!NON_ASCII.test(text)) return text;
-  let bytes = byteForms.get(text);
-  if (bytes === undefined) {
-    if (byteForms.size >= 10_000) byteForms.clear();
-    bytes = Buffer.from(text, 'utf8').toString('latin1');
-    byteForms.set(text, bytes);
-  }
-  return bytes;
-}
-
-/** The markup of a contacts page, escaped for the envelope (see contactsDocument). */
-const ESCAPED = {
-  contactsClose: escapeXml('</contacts>'),
-  contactOpen: escapeXml('<contact><attribute><name>contactid</name><value>'),
-  dateOpen: escapeXml('</value></attribute><attribute><name>modifieddate</name><value>'),
-  valueOpen: escapeXml('<value>'),
-  valueClose: escapeXml('</value></attribute>'),
-  itemOpen: escapeXml('<item><value>'),
-  itemMiddle: escapeXml('</value><display>'),
-  itemClose: escapeXml('</display></item>'),
-  attributeClose: escapeXml('</attribute>'),
-  contactClose: escapeXml('</contact>'),
-};
 /** Always returned by GetFilterContacts, never written by UpdateContact. */
 const SYSTEM_ATTRIBUTES = new Set(['contactid', 'modifieddate']);
 
@@ -73,9 +45,13 @@ export interface MethodResult {
   document: string;
   /**
    * `document` is already escaped as the text of `<Method>Result`, and holds its UTF-8
-   * bytes one per character (large pages are built so, see contactsDocument).
+   * bytes one per character (pages: `bytes` decoded as Latin-1, only when read).
    */
   escapedBytes?: boolean;
+  /** A page's escaped document as the bytes to send (it is built so, see contacts-page.ts). */
+  bytes?: Buffer;
+  /** Gives `bytes` back to be used again, once sent; neither `bytes` nor `document` may be read after. */
+  release?: () => void;
   /** The application error's message, when the call failed. */
   error?: string;
   page?: PageServed;
@@ -103,11 +79,16 @@ export function createConnectMethods(options: ConnectMethodsOptions): ConnectMet
   const { dataset, store, clock } = options;
   const attributes = new Map(dataset.attributes.map((attribute) => [attribute.name, attribute]));
   const sourceCodes = new Set(dataset.sourceCodes.map((source) => source.code));
+  const pages = createContactsPageWriter(clock);
+
+  // A client sends the same inner documents page after page: each is read once.
+  const filterIdsRead = memoized((text: string | undefined) => singleFilterId(readInner(text, 'FilterIdsXml', 'filterids')));
+  const attributesRead = memoized((text: string | undefined) => requestedAttributes(readInner(text, 'AttributesXml', 'attributes')));
 
   function getFilterContacts(params: ReadonlyMap<string, string>): MethodResult {
-    const filterId = singleFilterId(readInner(params, 'FilterIdsXml', 'filterids'));
+    const filterId = filterIdsRead(params.get('FilterIdsXml'));
     if (!store.hasFilter(filterId)) throw new ApplicationError(`Unknown filter: ${filterId}`);
-    const names = requestedAttributes(readInner(params, 'AttributesXml', 'attributes'));
+    const names = attributesRead(params.get('AttributesXml'));
     const modifiedSince = params.get('ModifiedSince');
     let since: number | undefined;
     if (modifiedSince !== undefined && modifiedSince.trim() !== '') {
@@ -119,9 +100,14 @@ export function createConnectMethods(options: ConnectMethodsOptions): ConnectMet
     if (end < start) throw new ApplicationError(`Invalid record range: ${start} to ${end}`);
     if (end - start + 1 > MAX_RANGE) throw new ApplicationError('Record range too large');
     const { total, contacts } = store.page(filterId, since, start, end);
+    const bytes = pages.write(total, contacts, names);
     return {
-      document: contactsDocument(total, contacts, names),
+      get document() {
+        return bytes.toString('latin1');
+      },
       escapedBytes: true,
+      bytes,
+      release: () => pages.release(bytes),
       page: { filterId, modifiedSince, startingRecord: start, endingRecord: end, returned: contacts.length, total },
     };
   }
@@ -136,49 +122,11 @@ export function createConnectMethods(options: ConnectMethodsOptions): ConnectMet
     return names;
   }
 
-  /**
-   * The page's `<result>` document, already escaped as the text of `<Method>Result` and
-   * written as its UTF-8 bytes, one per character. A page is large: escaping it whole after
-   * building it, or building it as text (one name beyond Latin-1 makes the whole page a
-   * two-byte string) and encoding that, costs more than building it. Escaping goes
-   * character by character, so escaping the parts is escaping the whole; values are escaped
-   * twice (inner-document text, then envelope text).
-   */
-  function contactsDocument(total: number, contacts: readonly SandboxContact[], names: readonly string[]): string {
-    const wrapper = escapeXml(successDocument(`<contacts total="${total}"></contacts>`));
-    const cut = wrapper.lastIndexOf(ESCAPED.contactsClose);
-    const attributeOpen = names.map((name) => utf8Bytes(escapeXml(`<attribute><name>${escapeXml(name)}</name>`)));
-    let body = '';
-    for (const contact of contacts) {
-      // Ids and Connect dates hold nothing to escape.
-      body += `${ESCAPED.contactOpen}${contact.id}${ESCAPED.dateOpen}${clock.format(new Date(contact.modifiedAt))}${ESCAPED.valueClose}`;
-      for (let index = 0; index < names.length; index++) {
-        const value = contact.values[names[index]!];
-        if (value === undefined) continue;
-        body += attributeOpen[index];
-        if (typeof value === 'string') body += `${ESCAPED.valueOpen}${envelopeText(value)}${ESCAPED.valueClose}`;
-        else {
-          for (const item of value) body += `${ESCAPED.itemOpen}${envelopeText(item.value)}${ESCAPED.itemMiddle}${envelopeText(item.display)}${ESCAPED.itemClose}`;
-          body += ESCAPED.attributeClose;
-        }
-      }
-      body += ESCAPED.contactClose;
-    }
-    return wrapper.slice(0, cut) + body + wrapper.slice(cut);
-  }
-
-  /** A value as envelope text (escaped twice), in UTF-8 bytes one per character. */
-  function envelopeText(value: string): string {
-    const once = escapeXml(value);
-    // Nothing to escape once means nothing to escape twice (the usual value).
-    return utf8Bytes(once === value ? value : escapeXml(once));
-  }
-
   function updateContact(params: ReadonlyMap<string, string>): MethodResult {
     const rawId = (params.get('ContactId') ?? '').trim();
     const contact = /^\d+$/.test(rawId) ? store.get(Number(rawId)) : undefined;
     if (contact === undefined) throw new ApplicationError(`Unknown contact: ${rawId}`);
-    const changes = writtenValues(readInner(params, 'AttributesXml', 'attributes'));
+    const changes = writtenValues(readInner(params.get('AttributesXml'), 'AttributesXml', 'attributes'));
     const sourceCode = params.get('SourceCode') ?? '';
     if (!sourceCodes.has(sourceCode)) throw new ApplicationError(`Unknown source code: ${sourceCode}`);
     const [updated] = change([contact.id], changes, options.now());
@@ -266,8 +214,7 @@ export function createConnectMethods(options: ConnectMethodsOptions): ConnectMet
 }
 
 /** Parses an `*Xml` parameter's inner document and checks its root element. */
-function readInner(params: ReadonlyMap<string, string>, name: string, root: string): XmlElement {
-  const text = params.get(name);
+function readInner(text: string | undefined, name: string, root: string): XmlElement {
   if (text === undefined || text.trim() === '') throw new ApplicationError(`Missing ${name}`);
   let document: XmlElement;
   try {
@@ -278,6 +225,21 @@ function readInner(params: ReadonlyMap<string, string>, name: string, root: stri
   }
   if (document.local !== root) throw new ApplicationError(`Invalid ${name}: expected <${root}>`);
   return document;
+}
+
+/** Remembers what `read` made of the last few parameter texts; what it throws is not remembered. */
+function memoized<T>(read: (text: string | undefined) => T): (text: string | undefined) => T {
+  const seen = new Map<string, T>();
+  return (text) => {
+    if (text === undefined) return read(text);
+    let value = seen.get(text);
+    if (value === undefined) {
+      value = read(text);
+      if (seen.size >= 64) seen.clear();
+      seen.set(text, value);
+    }
+    return value;
+  };
 }
 
 function singleFilterId(root: XmlElement): number {

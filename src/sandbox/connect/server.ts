@@ -11,7 +11,7 @@ import type { SandboxContact, SandboxDataset } from '../generate.js';
 import { BodyTooLargeError, baseUrl, closeServer, listen, readBody } from '../http-util.js';
 import { createRandom } from '../random.js';
 import { createConnectMethods, type PageServed, type UpdateApplied } from './methods.js';
-import { faultEnvelope, methodFromSoapAction, parseSoapRequest, resultEnvelope, SoapFault, type FaultCode } from './soap.js';
+import { faultEnvelope, methodFromSoapAction, parseSoapRequest, resultEnvelope, resultEnvelopeEnds, SoapFault, type FaultCode } from './soap.js';
 import { createContactStore } from './store.js';
 
 export const CONNECT_PATH = '/ws/bridge.asmx';
@@ -174,13 +174,16 @@ export async function startConnectEmulator(options: ConnectEmulatorOptions): Pro
       if (result.update) updates.push(result.update);
       if (result.page) for (const hook of [...hooks]) await hook(result.page);
       if (truncate) Object.assign(record, { outcome: 'truncated' });
-      if (result.escapedBytes) {
-        // A page, already in bytes one per character: sent as it is, without a copy.
-        const bytes = resultEnvelope(request.method, result.document, true);
-        sendXml(res, 200, truncate ? bytes.slice(0, Math.floor(bytes.length / 2)) : bytes);
+      // A page is already bytes: sent between the envelope's ends, without a copy, and
+      // its buffer used again once the answer has left.
+      const chunks = result.bytes ? [...resultEnvelopeEnds(request.method)] : [Buffer.from(resultEnvelope(request.method, result.document), 'utf8')];
+      if (result.bytes) chunks.splice(1, 0, result.bytes);
+      if (result.release) res.once('finish', result.release);
+      if (truncate) {
+        const whole = Buffer.concat(chunks);
+        sendXml(res, 200, [whole.subarray(0, Math.floor(whole.length / 2))]);
       } else {
-        const text = Buffer.from(resultEnvelope(request.method, result.document), 'utf8');
-        sendXml(res, 200, truncate ? text.subarray(0, Math.floor(text.length / 2)) : text);
+        sendXml(res, 200, chunks);
       }
     } catch (error) {
       if (error instanceof SoapFault) sendFault(res, record, error.faultCode, error.message);
@@ -243,16 +246,21 @@ function describeParams(record: ConnectRequestRecord, params: ReadonlyMap<string
   }
 }
 
-/** Sends XML: bytes, or a string holding bytes one per character (its length is its size). */
-function sendXml(res: ServerResponse, status: number, body: Buffer | string): void {
-  res.writeHead(status, { 'content-type': 'text/xml; charset=utf-8', 'content-length': body.length });
-  if (typeof body === 'string') res.end(body, 'latin1');
-  else res.end(body);
+/** Sends XML bytes, in one or more chunks (a page goes between the envelope's ends). */
+function sendXml(res: ServerResponse, status: number, chunks: readonly Buffer[]): void {
+  let length = 0;
+  for (const chunk of chunks) length += chunk.length;
+  res.writeHead(status, { 'content-type': 'text/xml; charset=utf-8', 'content-length': length });
+  // Corked: the head, the chunks and the end leave in one write.
+  res.cork();
+  for (const chunk of chunks) res.write(chunk);
+  res.end();
+  res.uncork();
 }
 
 function sendFault(res: ServerResponse, record: ConnectRequestRecord, code: FaultCode, message: string): void {
   Object.assign(record, { outcome: code === 'soap:Client' ? 'client-fault' : 'server-fault', status: 500, error: message });
-  sendXml(res, 500, Buffer.from(faultEnvelope(code, message), 'utf8'));
+  sendXml(res, 500, [Buffer.from(faultEnvelope(code, message), 'utf8')]);
 }
 
 /** The HTML pages IIS answers with outside SOAP (405, 404, 503). */

@@ -94,6 +94,17 @@ export function resultEnvelope(method: string, innerDocument: string, escaped = 
   );
 }
 
+/**
+ * The response envelope around a document that is already escaped and encoded (a page's
+ * bytes, see contacts-page.ts): the envelope's two ends, to be sent on either side of it.
+ */
+export function resultEnvelopeEnds(method: string): [head: Buffer, tail: Buffer] {
+  return [
+    Buffer.from(`${ENVELOPE_OPEN}<${method}Response xmlns="${CONNECT_NS}"><${method}Result>`, 'utf8'),
+    Buffer.from(`</${method}Result></${method}Response>${ENVELOPE_CLOSE}`, 'utf8'),
+  ];
+}
+
 /** A `soap:Fault` envelope (sent with HTTP 500). */
 export function faultEnvelope(code: FaultCode, message: string): string {
   return `${ENVELOPE_OPEN}<soap:Fault><faultcode>${code}</faultcode><faultstring>${escapeXml(message)}</faultstring><detail/></soap:Fault>${ENVELOPE_CLOSE}`;
