@@ -189,6 +189,16 @@ export interface StateStore {
 
   /** The last payload Cadence confirmed, per contact id asked for (absent when none). */
   getConfirmed(contactIds: readonly string[]): Map<string, CadenceContact>;
+  /**
+   * The `optedOut` of the last payload Cadence confirmed, per contact id asked for that has
+   * one (`undefined` when the payload leaves it out): a check that needs no whole payload.
+   */
+  getConfirmedOptedOut(contactIds: readonly string[]): Map<string, boolean | undefined>;
+  /**
+   * Whether any contact has a confirmed payload, or a consent Cadence reported. Neither
+   * does before a first import: its lookups, one per contact, are then skipped.
+   */
+  holdsAny(kind: 'confirmed' | 'consent'): boolean;
   /** Records confirmed payloads and removes those contacts from the retry table, in one transaction. */
   recordConfirmed(entries: readonly { contactId: string; payload: CadenceContact }[]): void;
   /** Forgets the confirmed payload of contacts Cadence rejected (so they are sent again when they change). */

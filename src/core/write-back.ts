@@ -16,7 +16,7 @@ import type { CadenceContact, OptOutChange } from './types.js';
 
 export type WriteBackStore = Pick<
   StateStore,
-  'getOptOutPosition' | 'setOptOutPosition' | 'recordConsent' | 'addIssues' | 'getConfirmed' | 'recordConfirmed' | 'listRetries'
+  'getOptOutPosition' | 'setOptOutPosition' | 'recordConsent' | 'addIssues' | 'getConfirmed' | 'getConfirmedOptedOut' | 'recordConfirmed' | 'listRetries'
 >;
 
 export interface WriteBackDeps {
@@ -151,10 +151,16 @@ async function writePage(changes: readonly OptOutChange[], optOut: OptOutConfig,
 function followCadence(store: WriteBackStore, changes: readonly OptOutChange[], retrying: ReadonlySet<string>): void {
   const newest = new Map<string, boolean>();
   for (const change of changes) if (!retrying.has(change.uniqueCampusId)) newest.set(change.uniqueCampusId, change.optedOut);
+  // Most changes are the echoes of an import, which the confirmed payloads already show:
+  // only the `optedOut` is read for each, and whole payloads only where it differs.
+  const differing: string[] = [];
+  for (const [contactId, optedOut] of store.getConfirmedOptedOut([...newest.keys()])) {
+    if (optedOut !== newest.get(contactId)) differing.push(contactId);
+  }
+  if (differing.length === 0) return;
   const followed: { contactId: string; payload: CadenceContact }[] = [];
-  for (const [contactId, confirmed] of store.getConfirmed([...newest.keys()])) {
+  for (const [contactId, confirmed] of store.getConfirmed(differing)) {
     const optedOut = newest.get(contactId)!;
-    if (confirmed.optedOut === optedOut) continue;
     // Rebuilt in the wire order of CadenceContact (optedOut before allowMobileUpdate).
     const { allowMobileUpdate, customFields, ...head } = confirmed;
     followed.push({ contactId, payload: { ...head, optedOut, allowMobileUpdate, customFields } });

@@ -39,6 +39,9 @@ function lookupStatement(db: Db, columns: string, table: string): BetterSqlite3.
 /** Prepares the confirmed-payload statements of one connection. */
 export function confirmedTable(db: Db) {
   const lookup = lookupStatement(db, 't.payload', 'confirmed');
+  // SQLite's JSON reads the one key: true and false come back as 1 and 0, a missing key as null.
+  const lookupOptedOut = lookupStatement(db, "json_extract(t.payload, '$.optedOut')", 'confirmed');
+  const any = db.prepare<[], number>('SELECT EXISTS (SELECT 1 FROM confirmed)').pluck(true);
   const upsert = db.prepare(
     `INSERT INTO confirmed (contact_id, payload, confirmed_at) VALUES (?, ?, ?)
      ON CONFLICT (contact_id) DO UPDATE SET payload = excluded.payload, confirmed_at = excluded.confirmed_at`,
@@ -66,6 +69,12 @@ export function confirmedTable(db: Db) {
     },
     get(contactIds: readonly string[]): Map<string, CadenceContact> {
       return lookupInChunks(lookup, contactIds, (row) => JSON.parse(row[1] as string) as CadenceContact);
+    },
+    getOptedOut(contactIds: readonly string[]): Map<string, boolean | undefined> {
+      return lookupInChunks(lookupOptedOut, contactIds, (row) => (row[1] === null ? undefined : row[1] === 1));
+    },
+    any(): boolean {
+      return any.get() === 1;
     },
     /** Records `json` (the payload's JSON text) per contact and drops them from the retry table. */
     record(entries: readonly { contactId: string; json: string }[], at: string): void {
@@ -134,6 +143,7 @@ export function retryTable(db: Db) {
 /** Prepares the consent statements of one connection. */
 export function consentTable(db: Db) {
   const lookup = lookupStatement(db, 't.opted_out, t.changed_at, t.source', 'consent');
+  const any = db.prepare<[], number>('SELECT EXISTS (SELECT 1 FROM consent)').pluck(true);
   // The newest report wins; a replayed older one (the feed re-read after a crash) does not
   // overwrite it. Equal or unparseable times: the later call wins.
   const upsert = db.prepare(
@@ -151,6 +161,9 @@ export function consentTable(db: Db) {
         changedAt: row[2] as string,
         source: row[3] as CadenceConsent['source'],
       }));
+    },
+    any(): boolean {
+      return any.get() === 1;
     },
   };
 }

@@ -7,7 +7,7 @@ import type { Config } from '../../config/schema.js';
 import { planContact, type PlanItem } from '../plan.js';
 import type { CadenceSink, ConnectSource, StateStore } from '../ports.js';
 import { prepareRun, selectFilters, type ImportOptions } from './run-import.js';
-import { describeStart, filterStart, planFilter, type FilterStart } from './planner.js';
+import { describeStart, filterStart, planFilter, planLookups, type FilterStart } from './planner.js';
 import { RunTally } from './tally.js';
 import type { ContactIssue } from '../types.js';
 
@@ -29,7 +29,7 @@ export interface DryRunSummary {
 export interface DryRunDeps {
   connect: ConnectSource;
   cadence: CadenceSink;
-  store: Pick<StateStore, 'getConfirmed' | 'getConsent' | 'getWatermark' | 'listRetries'>;
+  store: Pick<StateStore, 'getConfirmed' | 'getConsent' | 'holdsAny' | 'getWatermark' | 'listRetries'>;
   signal?: AbortSignal;
 }
 
@@ -44,6 +44,7 @@ export async function* planImport(config: Config, deps: DryRunDeps, options: Imp
   const tally = new RunTally(config.criteria.filterIds);
   const actions = new Map<string, PlanItem['action']>();
   const waiting = new Set(deps.store.listRetries().map((entry) => entry.contactId));
+  const lookups = planLookups(deps.store, config.optOut !== undefined);
   for (const filterId of filterIds) {
     const start = filterStart({ config, filterId, names: setup.names, watermark: deps.store.getWatermark(filterId), full: options.full === true });
     yield { type: 'filter', start, note: describeStart(start) };
@@ -53,7 +54,7 @@ export async function* planImport(config: Config, deps: DryRunDeps, options: Imp
       rules: setup.rules,
       attributes: setup.attributes,
       tally,
-      usesConsent: config.optOut !== undefined,
+      lookups,
       newest: {},
       signal: deps.signal,
     });

@@ -76,6 +76,22 @@ export interface PlanSources {
   store: Pick<StateStore, 'getConfirmed' | 'getConsent'>;
 }
 
+/** Which per-contact lookups in the state file can find anything. */
+export interface PlanLookups {
+  confirmed: boolean;
+  consent: boolean;
+}
+
+/**
+ * Decided once, before the run sends anything: before a first import the state file holds
+ * no confirmed payload and no consent, and a lookup per contact would find nothing. (What
+ * the run confirms meanwhile concerns contacts it planned already; a contact read again is
+ * planned against what is on record then, see replan in run-import.ts.)
+ */
+export function planLookups(store: Pick<StateStore, 'holdsAny'>, usesConsent: boolean): PlanLookups {
+  return { confirmed: store.holdsAny('confirmed'), consent: usesConsent && store.holdsAny('consent') };
+}
+
 /**
  * The planned contacts of one filter, a slice of a page at a time. Contacts already planned in this run (returned by an
  * earlier filter, or twice by this one) are passed through as `same`, so their filters are
@@ -87,11 +103,11 @@ export async function* planFilter(input: {
   rules: MappingRules;
   attributes: readonly string[];
   tally: RunTally;
-  usesConsent: boolean;
+  lookups: PlanLookups;
   newest: { key?: ContactKey };
   signal?: AbortSignal;
 }): AsyncGenerator<PlannedPage> {
-  const { sources, start, rules, attributes, tally, usesConsent, newest, signal } = input;
+  const { sources, start, rules, attributes, tally, lookups, newest, signal } = input;
   const pages = sources.connect.fetchFilterContacts(start.filterId, attributes, { since: start.since, signal });
   for await (const page of pages) {
     for (let first = 0; first < page.length; first += PLAN_SLICE) {
@@ -109,11 +125,11 @@ export async function* planFilter(input: {
       return tally.sight(contact.contactId, key.modifiedAtMs, start.filterId);
     });
     const fresh = slice.filter((_, index) => sightings[index] !== 'same').map((contact) => contact.contactId);
-    const confirmed = sources.store.getConfirmed(fresh);
-    const consent = usesConsent ? sources.store.getConsent(slice.map((contact) => contact.contactId)) : undefined;
+    const confirmed = lookups.confirmed ? sources.store.getConfirmed(fresh) : undefined;
+    const consent = lookups.consent ? sources.store.getConsent(slice.map((contact) => contact.contactId)) : undefined;
     return slice.map((contact, index): PlannedContact => {
       const mapped = mapContact(contact, rules, consent?.get(contact.contactId));
-      return { item: planContact(mapped, confirmed.get(contact.contactId)), mapped, contact, sighting: sightings[index]! };
+      return { item: planContact(mapped, confirmed?.get(contact.contactId)), mapped, contact, sighting: sightings[index]! };
     });
   }
 }

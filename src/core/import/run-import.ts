@@ -13,7 +13,7 @@ import type { CadenceSink, ConnectSource, RetryEntry, RunCounts, RunIssue, RunRe
 import { attributeNamesToRequest, resolveAttributes, type ResolvedNames } from '../resolve-attributes.js';
 import { planContact, type PlanItem } from '../plan.js';
 import { BatchPusher } from './pusher.js';
-import { describeStart, filterStart, planFilter, type ContactKey, type FilterStart, type PlannedContact } from './planner.js';
+import { describeStart, filterStart, planFilter, planLookups, type ContactKey, type FilterStart, type PlannedContact } from './planner.js';
 import { RunTally } from './tally.js';
 import type { CadenceContact, ContactIssue } from '../types.js';
 
@@ -163,6 +163,7 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
   });
   const record = new IssueRecorder(store, run.id, tally);
   const waiting = new Map(store.listRetries().map((entry) => [entry.contactId, entry]));
+  const lookups = planLookups(store, config.optOut !== undefined);
   try {
     const watermarks: Omit<Watermark, 'updatedAt'>[] = [];
     for (const filterId of state.filterIds) {
@@ -180,7 +181,7 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
         rules: setup.rules,
         attributes: setup.attributes,
         tally,
-        usesConsent: config.optOut !== undefined,
+        lookups,
         newest,
         signal,
       });
