@@ -183,6 +183,14 @@ export class SqliteStateStore implements StateStore {
     return this.#confirmed.get(contactIds);
   }
 
+  getConfirmedOptedOut(contactIds: readonly string[]): Map<string, boolean | undefined> {
+    return this.#confirmed.getOptedOut(contactIds);
+  }
+
+  holdsAny(kind: 'confirmed' | 'consent'): boolean {
+    return kind === 'confirmed' ? this.#confirmed.any() : this.#consent.any();
+  }
+
   /**
    * The confirmed payloads as stored (`JSON.stringify` of what recordConfirmed got), so a
    * caller can compare its own `JSON.stringify(payload)` without parsing. Not part of StateStore.
