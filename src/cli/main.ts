@@ -5,13 +5,14 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, ExitCode, ExternalServiceError, exitCodeFor, isKnownError } from '../errors.js';
 import { lastExitCode } from './context.js';
-import { registerDemo } from './commands/demo.js';
-import { registerImport } from './commands/import.js';
-import { registerOptOuts } from './commands/optouts.js';
-import { registerSandbox } from './commands/sandbox.js';
-import { registerStatus } from './commands/status.js';
-import { registerValidateConfig } from './commands/validate-config.js';
-import { registerSchema } from './commands/schema.js';
+// Definitions only (options, help): each loads its command's implementation when it runs.
+import { registerDemo } from './definitions/demo.js';
+import { registerImport } from './definitions/import.js';
+import { registerOptOuts } from './definitions/optouts.js';
+import { registerSandbox } from './definitions/sandbox.js';
+import { registerStatus } from './definitions/status.js';
+import { registerValidateConfig } from './definitions/validate-config.js';
+import { registerSchema } from './definitions/schema.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

@@ -2,9 +2,9 @@
  * The Mailer port over SMTP (nodemailer): one connection per message, no pool, since a run
  * sends one mail. Every stage of the conversation has a timeout so a silent server cannot
  * hold the end of a cron run. Failures become ExternalServiceError('SMTP') whose message
- * never holds the password.
+ * never holds the password. nodemailer itself loads with the first message: most commands,
+ * and every run with --no-email, never send one.
  */
-import { createTransport } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { SmtpConfig } from '../../config/schema.js';
 import type { Mailer, MailMessage } from '../../core/ports.js';
@@ -21,25 +21,26 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 /** Creates a Mailer that sends through the configured SMTP server. */
 export function createSmtpMailer(smtp: SmtpConfig, options: SmtpMailerOptions = {}): Mailer {
   const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const transport = createTransport({
-    host: smtp.host,
-    port: smtp.port,
-    secure: smtp.secure,
-    auth: smtp.user !== undefined && smtp.pass !== undefined ? { user: smtp.user, pass: smtp.pass } : undefined,
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-    dnsTimeout: timeout,
-    // The only content we attach is a local file; never let a message fetch a URL.
-    disableUrlAccess: true,
-    logger: false,
-  });
   const scrub = passwordScrubber(smtp);
 
   return {
     async send(message: MailMessage): Promise<void> {
       let info: { messageId?: string; accepted?: unknown[]; rejected?: unknown[] };
       try {
+        const { createTransport } = await import('nodemailer');
+        const transport = createTransport({
+          host: smtp.host,
+          port: smtp.port,
+          secure: smtp.secure,
+          auth: smtp.user !== undefined && smtp.pass !== undefined ? { user: smtp.user, pass: smtp.pass } : undefined,
+          connectionTimeout: timeout,
+          greetingTimeout: timeout,
+          socketTimeout: timeout,
+          dnsTimeout: timeout,
+          // The only content we attach is a local file; never let a message fetch a URL.
+          disableUrlAccess: true,
+          logger: false,
+        });
         info = (await transport.sendMail({
           from: message.from,
           to: [...message.to],

@@ -176,6 +176,13 @@ export function issueTable(db: Db) {
          ORDER BY 1))`,
   );
   const list = db.prepare<[string], IssueRow>('SELECT * FROM run_issues WHERE run_id = ? ORDER BY rowid');
+  // Paging by rowid: the run's rows are the newest, so the scan starts at its first row (found
+  // through the primary key) and walks the table in order; NOT INDEXED keeps SQLite from
+  // sorting the whole run through the (run_id, contact_id, code) index for every page.
+  const firstRowid = db.prepare<[string], number>('SELECT min(rowid) FROM run_issues WHERE run_id = ?').pluck(true);
+  const page = db.prepare<[number, string, number], IssueRow & { rowid: number }>(
+    'SELECT rowid, * FROM run_issues NOT INDEXED WHERE rowid >= ? AND run_id = ? ORDER BY rowid LIMIT ?',
+  );
   const add = db.transaction((runId: string, issues: readonly RunIssue[]) => {
     for (const issue of issues) {
       upsert.run({
@@ -197,16 +204,33 @@ export function issueTable(db: Db) {
       add(runId, issues);
     },
     list(runId: string): RunIssue[] {
-      return list.all(runId).map((row) => ({
-        contactId: row.contact_id,
-        firstName: row.first_name,
-        lastName: row.last_name,
-        mobileNumber: row.mobile,
-        filterIds: JSON.parse(row.filter_ids) as number[],
-        severity: row.severity,
-        code: row.code,
-        message: row.message,
-      }));
+      return list.all(runId).map(toIssue);
     },
+    /**
+     * The run's rows in the order they were added, read `pageSize` at a time, so a report of
+     * a hundred thousand rows never sits in memory at once. No statement stays open between
+     * pages: the caller may await (write the CSV) and use the connection meanwhile.
+     */
+    *iterate(runId: string, pageSize: number): Generator<RunIssue> {
+      let from = firstRowid.get(runId);
+      while (from !== null && from !== undefined) {
+        const rows = page.all(from, runId, pageSize);
+        for (const row of rows) yield toIssue(row);
+        from = rows.length < pageSize ? undefined : rows[rows.length - 1]!.rowid + 1;
+      }
+    },
+  };
+}
+
+function toIssue(row: IssueRow): RunIssue {
+  return {
+    contactId: row.contact_id,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    mobileNumber: row.mobile,
+    filterIds: JSON.parse(row.filter_ids) as number[],
+    severity: row.severity,
+    code: row.code,
+    message: row.message,
   };
 }

@@ -220,6 +220,25 @@ describe('report rows', () => {
     expect(store.listIssues(store.startRun('import').id)).toEqual([]);
   });
 
+  it('iterates a run\'s rows page by page, in the order listIssues gives them', () => {
+    const run = store.startRun('import');
+    const other = store.startRun('import');
+    store.addIssues(run.id, [issue('1', 'INVALID_MOBILE', [1]), issue('2', 'INVALID_MOBILE', [1])]);
+    store.addIssues(other.id, [issue('9', 'INVALID_MOBILE', [1])]);
+    store.addIssues(run.id, [issue('3', 'UNKNOWN_USER_ID', [1]), issue('1', 'UNKNOWN_USER_ID', [1]), issue('4', 'INVALID_MOBILE', [2])]);
+
+    const seen: RunIssue[] = [];
+    for (const row of store.iterateIssues(run.id, 2)) {
+      seen.push(row);
+      // No statement is left open between pages: the connection takes writes meanwhile.
+      store.addIssues(other.id, [issue(`x${seen.length}`, 'INVALID_MOBILE', [1])]);
+    }
+    expect(seen).toEqual(store.listIssues(run.id));
+    expect(seen.map((row) => row.contactId)).toEqual(['1', '2', '3', '1', '4']);
+    expect([...store.iterateIssues(other.id, 2)]).toEqual(store.listIssues(other.id));
+    expect([...store.iterateIssues(store.startRun('import').id)]).toEqual([]);
+  });
+
   it('refuses rows for a run that does not exist', () => {
     expect(() => store.addIssues('nope', [issue('1', 'INVALID_MOBILE', [1])])).toThrow();
   });

@@ -29,6 +29,9 @@ export { emptyRunCounts, runIdAt } from './runs.js';
 export { isProcessAlive, type IsProcessAlive } from './lock.js';
 export { SCHEMA_VERSION } from './migrations.js';
 
+/** Report rows read at once when they are iterated. */
+const ISSUE_PAGE_SIZE = 1000;
+
 export interface StateStoreOptions {
   /**
    * For `--dry-run` and `status`: nothing is created or changed, and every write throws
@@ -241,6 +244,14 @@ export class SqliteStateStore implements StateStore {
   /** In the order they were first added. */
   listIssues(runId: string): RunIssue[] {
     return this.#issues.list(runId);
+  }
+
+  /**
+   * The same rows as listIssues, read a page at a time as the caller iterates (the CSV
+   * report streams them). Not part of StateStore.
+   */
+  iterateIssues(runId: string, pageSize = ISSUE_PAGE_SIZE): Iterable<RunIssue> {
+    return this.#issues.iterate(runId, pageSize);
   }
 
   // ---- Opt-out write-back ------------------------------------------------------------

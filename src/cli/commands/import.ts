@@ -3,19 +3,17 @@
  * mail). `--dry-run` plans and prints instead (see import-dry-run.ts); `--scheduled`
  * does nothing outside the nightly window.
  */
-import { Option, type Command } from 'commander';
 import type { Config } from '../../config/schema.js';
 import { runImport, type ImportResult } from '../../core/import/run-import.js';
 import { windowDecision } from '../../core/schedule.js';
 import { runWriteBack } from '../../core/write-back.js';
-import { ExitCode, UsageError } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
 import { sendRunMail, writeRunReport, type RunReport } from '../../report/notify.js';
 import { formatCounts } from '../../report/summary.js';
-import { commandAction, println, type CliContext } from '../context.js';
+import { println, type CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
 import { interruptSignal, openServices } from '../services.js';
-import { loadConfigFor } from './validate-config.js';
-import { dryRunCommand } from './import-dry-run.js';
+import { loadConfigFor } from '../load-config.js';
 
 export interface ImportCommandOptions {
   dryRun: boolean;
@@ -37,7 +35,11 @@ export async function importCommand(options: ImportCommandOptions, context: CliC
       return ExitCode.Ok;
     }
   }
-  if (options.dryRun) return dryRunCommand(config, options, context);
+  if (options.dryRun) {
+    // Loaded only here: the dry run's printing and planning are of no use to a real run.
+    const { dryRunCommand } = await import('./import-dry-run.js');
+    return dryRunCommand(config, options, context);
+  }
   const result = await importOnce(config, options, context);
   printResult(result, options, context);
   if (result.failure !== undefined) throw result.failure;
@@ -65,7 +67,7 @@ async function importOnce(config: Config, options: ImportCommandOptions, context
         },
         writeBack: (runId) => runWriteBack(config, { ...services, logger, runId }),
         writeReport: async (run) => {
-          report = await writeRunReport({ run, issues: () => services.store.listIssues(run.id), statePath: config.state.path, logger });
+          report = await writeRunReport({ run, issues: () => services.store.iterateIssues(run.id), statePath: config.state.path, logger });
           return report.path;
         },
       },
@@ -119,60 +121,4 @@ export function importSummary(result: ImportResult): Record<string, unknown> {
     mail: run.mail ?? null,
     error: run.error ?? null,
   };
-}
-
-function parseFilterId(value: string, previous: number[] = []): number[] {
-  const id = Number(value);
-  if (!Number.isInteger(id) || id <= 0) throw new UsageError(`--filter ${value}: expected a positive integer filter id`);
-  return [...previous, id];
-}
-
-function parseLimit(value: string): number {
-  const limit = Number(value);
-  if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit ${value}: expected a whole number`);
-  return limit;
-}
-
-/** Registers `import` on the program. */
-export function registerImport(program: Command): void {
-  program
-    .command('import')
-    .description('import contacts from Connect into Cadence (opt-out write-back first)')
-    .option('--dry-run', 'fetch and plan, print what would change; write nothing anywhere')
-    .option('--full', 'ignore the watermarks: read every filter in full')
-    .option('--filter <id...>', 'only these configured filter ids', parseFilterId)
-    .option('--scheduled', 'for cron: do nothing unless inside nightlyImport.window (and enabled)')
-    .option('--no-email', 'do not send the notification mail')
-    .option('--json', 'print one JSON summary on stdout (with --dry-run: NDJSON, one line per contact)')
-    .addOption(new Option('--limit <n>', 'with --dry-run: list at most n contacts of each kind (default 50 on a terminal; 0 = counts only)').argParser(parseLimit))
-    .addHelpText(
-      'after',
-      `
-Exit codes: 0 done, no contact failed · 1 done, some contacts failed (see the report)
-· 2 config or usage error · 3 could not complete · 4 another import holds the lock
-
-Examples:
-  $ connect-sync import                         the nightly job, by hand
-  $ connect-sync import --dry-run               what would change, without changing anything
-  $ connect-sync import --dry-run --json > plan.ndjson
-  $ connect-sync import --full --filter 70542   re-read one filter in full
-  $ connect-sync import --scheduled -q          what cron runs (see examples/crontab)
-  $ connect-sync import --json --no-email | jq .errors`,
-    )
-    .action(
-      commandAction((options: Partial<ImportCommandOptions> & { email?: boolean }, context) =>
-        importCommand(
-          {
-            dryRun: options.dryRun === true,
-            full: options.full === true,
-            filter: options.filter,
-            scheduled: options.scheduled === true,
-            email: options.email !== false,
-            json: options.json === true,
-            limit: options.limit,
-          },
-          context,
-        ),
-      ),
-    );
 }

@@ -4,15 +4,14 @@
  * `optouts`, and mails its counts. `--dry-run` lists what it would write.
  */
 import { hostname } from 'node:os';
-import type { Command } from 'commander';
 import type { Config } from '../../config/schema.js';
 import { emptyRunCounts } from '../../adapters/sqlite/store.js';
 import { connectValueFor, needsWriteBack, pendingChanges, runWriteBack } from '../../core/write-back.js';
 import { ExitCode } from '../../errors.js';
 import { sendRunMail } from '../../report/notify.js';
-import { commandAction, println, type CliContext } from '../context.js';
+import { println, type CliContext } from '../context.js';
 import { openServices, type Services } from '../services.js';
-import { loadConfigFor } from './validate-config.js';
+import { loadConfigFor } from '../load-config.js';
 
 export interface OptOutsOptions {
   dryRun: boolean;
@@ -94,29 +93,4 @@ async function writeBack(config: Config, options: OptOutsOptions, context: CliCo
   } finally {
     await services.close();
   }
-}
-
-/** Registers `optouts` on the program. */
-export function registerOptOuts(program: Command): void {
-  program
-    .command('optouts')
-    .description('only the opt-out write-back: copy opt-outs recorded in Cadence to Connect')
-    .option('--dry-run', 'list what would be written; write nothing')
-    .option('--json', 'machine-readable output')
-    .option('--no-email', 'do not send the notification mail')
-    .addHelpText(
-      'after',
-      `
-\`connect-sync import\` runs the write-back first anyway; this command is for running it
-more often than the import (say every 15 minutes from cron).
-
-Examples:
-  $ connect-sync optouts --dry-run
-  $ connect-sync optouts --no-email`,
-    )
-    .action(
-      commandAction((options: { dryRun?: boolean; json?: boolean; email?: boolean }, context) =>
-        optOutsCommand({ dryRun: options.dryRun === true, json: options.json === true, email: options.email !== false }, context),
-      ),
-    );
 }
