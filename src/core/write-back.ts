@@ -66,15 +66,19 @@ export async function* pendingChanges(
 ): AsyncGenerator<{ changes: OptOutChange[]; position: { since?: string; seen: string[] } }> {
   const start = store.getOptOutPosition();
   let since = start.since;
+  // Parsed once each (a feed read after a big import is a hundred thousand changes).
+  let sinceMs = since === undefined ? undefined : Date.parse(since);
   let seen = new Set(start.seen);
   for await (const page of cadence.optOutChanges({ since: start.since })) {
     const changes = page.changes.filter((change) => !seen.has(changeKey(change)));
     for (const change of changes) {
-      if (since === undefined || Date.parse(change.changedAt) > Date.parse(since)) {
+      const at = Date.parse(change.changedAt);
+      if (sinceMs === undefined || at > sinceMs) {
         since = change.changedAt;
+        sinceMs = at;
         seen = new Set();
       }
-      if (Date.parse(change.changedAt) === Date.parse(since)) seen.add(changeKey(change));
+      if (at === sinceMs) seen.add(changeKey(change));
     }
     yield { changes, position: { since, seen: [...seen] } };
   }

@@ -24,6 +24,7 @@ const variants: [string, unknown][] = [
   ['changes as an object', { changes: { 0: change }, nextCursor: null }],
   ['an array', [change]],
   ['null', null],
+  ['a bad date after good ones', { changes: [change, change, { ...change, changedAt: '2026-02-31T18:03:11Z' }], nextCursor: null }],
 ];
 
 describe('readPlainOptOutsPage', () => {

@@ -77,11 +77,17 @@ export function readPlainOptOutsPage(data: unknown): OptOutsPage | undefined {
   const { changes, nextCursor } = data as { changes?: unknown; nextCursor?: unknown };
   if (!Array.isArray(changes) || !(nextCursor === null || (typeof nextCursor === 'string' && nextCursor.length > 0))) return undefined;
   const read: OptOutsPage['changes'] = [];
+  // An import's echoes come in runs with one changedAt: each distinct one is checked once.
+  let checkedAt: string | undefined;
   for (const change of changes as unknown[]) {
     if (typeof change !== 'object' || change === null) return undefined;
     const { uniqueCampusId, mobileNumber, optedOut, changedAt, source } = change as Record<string, unknown>;
     if (typeof uniqueCampusId !== 'string' || typeof mobileNumber !== 'string' || typeof optedOut !== 'boolean') return undefined;
-    if (typeof source !== 'string' || !SOURCES.has(source) || typeof changedAt !== 'string' || !isPlainUtc(changedAt)) return undefined;
+    if (typeof source !== 'string' || !SOURCES.has(source) || typeof changedAt !== 'string') return undefined;
+    if (changedAt !== checkedAt) {
+      if (!isPlainUtc(changedAt)) return undefined;
+      checkedAt = changedAt;
+    }
     read.push({ uniqueCampusId, mobileNumber, optedOut, changedAt, source: source as OptOutsPage['changes'][number]['source'] });
   }
   return { changes: read, nextCursor };
