@@ -93,9 +93,10 @@ export function planLookups(store: Pick<StateStore, 'holdsAny'>, usesConsent: bo
 }
 
 /**
- * The planned contacts of one filter, a slice of a page at a time. Contacts already planned in this run (returned by an
- * earlier filter, or twice by this one) are passed through as `same`, so their filters are
- * known, but planned only once. Tracks the filter's newest `(modifiedAt, contactId)`.
+ * The planned contacts of one filter, a slice of a page at a time. Contacts already
+ * planned in this run (returned by an earlier filter, or twice by this one) are passed
+ * through as `same`, so their filters are known, but planned only once. Tracks the
+ * filter's newest `(modifiedAt, contactId)`.
  */
 export async function* planFilter(input: {
   sources: PlanSources;
