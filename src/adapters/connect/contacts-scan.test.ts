@@ -5,12 +5,17 @@ import { createContactStore } from '../../sandbox/connect/store.js';
 import { generateDataset } from '../../sandbox/generate.js';
 import { scanContactsAnswer } from './contacts-scan.js';
 import { connectClock } from './dates.js';
-import { toContactsPage, toContactsPageFromScan } from './schema.js';
+import { toContact, toWirePage, wirePageFromScan, type WirePage } from './schema.js';
 import { escapeXml, readEnvelope, readResult } from './soap.js';
 import { utf8FromLatin1 } from '../http/request.js';
 
 const clock = connectClock('America/New_York');
 const METHOD = 'GetFilterContacts';
+
+/** A page's contacts as the client converts them (every record, checked). */
+function converted(page: WirePage): { total: number; contacts: unknown[] } {
+  return { total: page.total, contacts: page.contacts.map((contact) => toContact(contact, clock)) };
+}
 
 /** What the general reader makes of an answer: the page, or the error it throws. */
 function general(body: string): unknown {
@@ -19,7 +24,7 @@ function general(body: string): unknown {
     if (envelope.kind !== 'result') return { fault: envelope };
     const result = readResult(envelope.document);
     if (result.kind !== 'ok') return { error: result.message };
-    return toContactsPage(result.returndata, clock, 1);
+    return converted(toWirePage(result.returndata, 1));
   } catch (error) {
     return { threw: (error as Error).name, message: (error as Error).message };
   }
@@ -30,7 +35,7 @@ function fast(body: string, options: { latin1?: boolean } = {}): unknown {
   const scanned = scanContactsAnswer(body, options);
   if (scanned === undefined) return undefined;
   try {
-    return toContactsPageFromScan(scanned, clock, 1);
+    return converted(wirePageFromScan(scanned, 1));
   } catch (error) {
     return { threw: (error as Error).name, message: (error as Error).message };
   }

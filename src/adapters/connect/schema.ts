@@ -120,12 +120,6 @@ export function toUpdateResult(returndata: unknown, contactId: string, clock: Co
   return { modifiedAt: modified.toISOString() };
 }
 
-export interface ContactsPage {
-  /** Contacts matching the filter and ModifiedSince at the moment of the call. */
-  total: number;
-  contacts: ConnectContact[];
-}
-
 /**
  * One contact of a GetFilterContacts answer as read from the wire: the key paging needs
  * (checked), its place in Connect's order, and its attributes, which toContact checks and
@@ -170,18 +164,6 @@ export function toWirePage(returndata: unknown, firstPosition: number): WirePage
 export function wirePageFromScan(scanned: ScannedContacts, firstPosition: number): WirePage {
   const contacts = scanned.contacts.map((attributes, index) => toWireContact(attributes, firstPosition + index));
   return { total: Number(scanned.total), contacts };
-}
-
-/** GetFilterContacts' answer as domain contacts (the general reader's path, in one step). */
-export function toContactsPage(returndata: unknown, clock: ConnectClock, firstPosition: number): ContactsPage {
-  const page = toWirePage(returndata, firstPosition);
-  return { total: page.total, contacts: page.contacts.map((contact) => toContact(contact, clock)) };
-}
-
-/** A page the fast reader read, as domain contacts: exactly as toContactsPage converts. */
-export function toContactsPageFromScan(scanned: ScannedContacts, clock: ConnectClock, firstPosition: number): ContactsPage {
-  const page = wirePageFromScan(scanned, firstPosition);
-  return { total: page.total, contacts: page.contacts.map((contact) => toContact(contact, clock)) };
 }
 
 type WireAttribute = z.output<typeof WireAttribute>;
