@@ -36,23 +36,29 @@ function lookupStatement(db: Db, columns: string, table: string): BetterSqlite3.
     .raw(true);
 }
 
+/** A check that a table has any row at all (reads at most one row, whatever its size). */
+function anyRowOf(db: Db, table: string): () => boolean {
+  const exists = db.prepare<[], number>(`SELECT EXISTS (SELECT 1 FROM ${table})`).pluck(true);
+  return () => exists.get() === 1;
+}
+
 /** Prepares the confirmed-payload statements of one connection. */
 export function confirmedTable(db: Db) {
   const lookup = lookupStatement(db, 't.payload', 'confirmed');
   // SQLite's JSON reads the one key: true and false come back as 1 and 0, a missing key as null.
   const lookupOptedOut = lookupStatement(db, "json_extract(t.payload, '$.optedOut')", 'confirmed');
-  const any = db.prepare<[], number>('SELECT EXISTS (SELECT 1 FROM confirmed)').pluck(true);
+  const any = anyRowOf(db, 'confirmed');
   const upsert = db.prepare(
     `INSERT INTO confirmed (contact_id, payload, confirmed_at) VALUES (?, ?, ?)
      ON CONFLICT (contact_id) DO UPDATE SET payload = excluded.payload, confirmed_at = excluded.confirmed_at`,
   );
   const dropRetry = db.prepare('DELETE FROM retries WHERE contact_id = ?');
-  const anyRetry = db.prepare<[], number>('SELECT EXISTS (SELECT 1 FROM retries)').pluck(true);
+  const anyRetry = anyRowOf(db, 'retries');
   const forget = db.prepare('DELETE FROM confirmed WHERE contact_id = ?');
 
   const record = db.transaction((entries: readonly { contactId: string; json: string }[], at: string) => {
     // The retry table is nearly always empty: then there is nothing to drop, row by row.
-    const dropRetries = anyRetry.get() === 1;
+    const dropRetries = anyRetry();
     for (const entry of entries) {
       upsert.run(entry.contactId, entry.json, at);
       if (dropRetries) dropRetry.run(entry.contactId);
@@ -73,9 +79,7 @@ export function confirmedTable(db: Db) {
     getOptedOut(contactIds: readonly string[]): Map<string, boolean | undefined> {
       return lookupInChunks(lookupOptedOut, contactIds, (row) => (row[1] === null ? undefined : row[1] === 1));
     },
-    any(): boolean {
-      return any.get() === 1;
-    },
+    any,
     /** Records `json` (the payload's JSON text) per contact and drops them from the retry table. */
     record(entries: readonly { contactId: string; json: string }[], at: string): void {
       record(entries, at);
@@ -143,7 +147,7 @@ export function retryTable(db: Db) {
 /** Prepares the consent statements of one connection. */
 export function consentTable(db: Db) {
   const lookup = lookupStatement(db, 't.opted_out, t.changed_at, t.source', 'consent');
-  const any = db.prepare<[], number>('SELECT EXISTS (SELECT 1 FROM consent)').pluck(true);
+  const any = anyRowOf(db, 'consent');
   // The newest report wins; a replayed older one (the feed re-read after a crash) does not
   // overwrite it. Equal or unparseable times: the later call wins.
   const upsert = db.prepare(
@@ -162,8 +166,6 @@ export function consentTable(db: Db) {
         source: row[3] as CadenceConsent['source'],
       }));
     },
-    any(): boolean {
-      return any.get() === 1;
-    },
+    any,
   };
 }
