@@ -203,6 +203,10 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
           // The next page depends only on this one's keys: it is asked for now, and travels
           // while this one is checked and converted (the chain of calls is what a run waits on).
           pending = nextCall(pager, ask);
+          // A turn of the event loop before the work below, so the call is on the wire while it
+          // runs: measured at 20 ms latency, the call reached the sandbox ~1.8 ms later (median)
+          // without it, at every page.
+          if (pending) await new Promise<void>((resolve) => setImmediate(resolve));
           // Every record is checked, also those paging drops (repeats, a page read again): an
           // answer that breaks the contract ends the run, and the call just sent with it.
           const contacts = convert('GetFilterContacts', () => freshContacts(page.contacts, fresh, clock));
