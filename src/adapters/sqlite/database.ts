@@ -51,19 +51,35 @@ export function openDatabase(file: string, options: { readonly: boolean }): Open
   try {
     guarded(file, () => assertUsable(db, file));
     guarded(file, () => db.pragma('journal_mode = WAL'));
-    db.pragma('synchronous = NORMAL');
-    // Checkpoint every ~40 MB of WAL instead of SQLite's 4 MB: a first import writes a
-    // confirmed payload per contact, and each checkpoint copies pages and syncs the file;
-    // fewer, larger checkpoints copy each hot index page once instead of many times.
-    // Durability is the WAL's either way; close() still checkpoints everything.
-    db.pragma('wal_autocheckpoint = 10000');
-    db.pragma('foreign_keys = ON');
+    writerPragmas(db);
     guarded(file, () => migrate(db, file));
   } catch (error) {
     db.close();
     throw error;
   }
   return { db, readonly: false };
+}
+
+/**
+ * A second writing connection to a state file that openDatabase opened and migrated, for
+ * the writer thread (write-behind.ts): the same settings, no migration. The file is in WAL
+ * mode while the first connection is open, so the two never block each other's readers.
+ */
+export function openSecondWriter(file: string): Db {
+  const db = guarded(file, () => new Database(file, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS }));
+  writerPragmas(db);
+  return db;
+}
+
+/** The settings of a connection that writes (they belong to the connection, not the file). */
+function writerPragmas(db: Db): void {
+  db.pragma('synchronous = NORMAL');
+  // Checkpoint every ~40 MB of WAL instead of SQLite's 4 MB: a first import writes a
+  // confirmed payload per contact, and each checkpoint copies pages and syncs the file;
+  // fewer, larger checkpoints copy each hot index page once instead of many times.
+  // Durability is the WAL's either way; close() still checkpoints everything.
+  db.pragma('wal_autocheckpoint = 10000');
+  db.pragma('foreign_keys = ON');
 }
 
 function openReadonly(file: string): OpenedDatabase {

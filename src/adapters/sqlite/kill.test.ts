@@ -2,7 +2,8 @@
  * kill -9 in the middle of recording confirmed batches: the file must open afterwards with
  * every batch the child reported as committed, whole batches only, and the lock and run
  * the child left must read as a dead holder's. The child runs this module's real code,
- * transpiled on the fly (no build step, no tsx).
+ * transpiled on the fly (no build step, no tsx), writer thread included: its writes commit
+ * behind (write-behind.ts), so it reports a batch once flush() says it is committed.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -58,6 +59,7 @@ for (let batch = 0; ; batch += 1) {
   }
   store.recordConfirmed(entries);
   store.updateRunCounts(run.id, { ...emptyRunCounts(), matched: (batch + 1) * 1000, imported: (batch + 1) * 1000 });
+  store.flush();
   fs.writeSync(1, 'batch ' + batch + '\\n');
 }
 `;

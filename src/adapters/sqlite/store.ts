@@ -1,7 +1,8 @@
 /**
  * The state store of product.md §4 over one SQLite file (better-sqlite3, WAL): runs,
  * watermarks, confirmed payloads, retries, report rows, the import lock, the opt-out
- * write-back position and the consent Cadence reported. Every method is synchronous.
+ * write-back position and the consent Cadence reported. Every method is synchronous; the
+ * frequent writes of an import commit on a thread of their own (write-behind.ts).
  */
 import os from 'node:os';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -23,6 +24,7 @@ import { confirmedTable, consentTable, retryTable } from './contacts.js';
 import * as lock from './lock.js';
 import { issueTable, runTable, type FinishResult } from './runs.js';
 import { StateFileError } from './state-file-error.js';
+import { WriteBehind, writerThreadAvailable } from './write-behind.js';
 
 export { StateFileError } from './state-file-error.js';
 export { emptyRunCounts, runIdAt } from './runs.js';
@@ -44,6 +46,11 @@ export interface StateStoreOptions {
   isProcessAlive?: lock.IsProcessAlive;
   /** The process that runs record as theirs when no lock is held; this process by default. */
   owner?: { pid: number; host: string };
+  /**
+   * Commit the frequent writes on a thread of their own (write-behind.ts). Default: yes,
+   * for a file opened for writing, when the compiled thread script is there.
+   */
+  writeBehind?: boolean;
 }
 
 /**
@@ -80,6 +87,9 @@ export class SqliteStateStore implements StateStore {
   readonly #confirmed: ReturnType<typeof confirmedTable>;
   readonly #retries: ReturnType<typeof retryTable>;
   readonly #consent: ReturnType<typeof consentTable>;
+  /** Whether the frequent writes go to a writer thread, started with the first of them. */
+  readonly #writesBehind: boolean;
+  #behind: WriteBehind | undefined;
 
   constructor(path: string, opened: OpenedDatabase, options: StateStoreOptions = {}) {
     this.path = path;
@@ -95,6 +105,7 @@ export class SqliteStateStore implements StateStore {
     this.#confirmed = confirmedTable(this.#db);
     this.#retries = retryTable(this.#db);
     this.#consent = consentTable(this.#db);
+    this.#writesBehind = !opened.readonly && !opened.db.memory && (options.writeBehind ?? writerThreadAvailable());
   }
 
   // ---- Lock --------------------------------------------------------------------------
@@ -102,6 +113,7 @@ export class SqliteStateStore implements StateStore {
   /** Takes the lock, or keeps it if this store holds it already. Sets `lastTakeover`. */
   acquireLock(holder: { pid: number; host: string }): void {
     this.#writable('acquireLock');
+    this.#drain();
     const acquired = lock.acquireLock(this.#db, holder, this.#stamp(), this.#held, this.#alive);
     this.#held = acquired.holder;
     this.lastTakeover = acquired.takenOver;
@@ -110,17 +122,20 @@ export class SqliteStateStore implements StateStore {
   /** Releases the lock if this store (or, when it took none, this process) holds it. */
   releaseLock(): void {
     this.#writable('releaseLock');
+    this.#drain();
     lock.releaseLock(this.#db, this.#held ?? this.#owner);
     this.#held = undefined;
   }
 
   lockHolder(): LockHolder | undefined {
+    this.#drain();
     return lock.readLockHolder(this.#db);
   }
 
   /** Removes whatever lock is there, live or not; returns the holder it removed. Not part of StateStore. */
   breakLock(): LockHolder | undefined {
     this.#writable('breakLock');
+    this.#drain();
     this.#held = undefined;
     return lock.breakLock(this.#db);
   }
@@ -130,45 +145,55 @@ export class SqliteStateStore implements StateStore {
   /** Starts a run owned by the lock this store holds (or by `owner` without one). */
   startRun(kind: RunKind): RunRecord {
     this.#writable('startRun');
+    this.#drain();
     return this.#runs.start(kind, this.#held ?? this.#owner, this.#now(), this.#held?.since);
   }
 
   updateRunCounts(runId: string, counts: RunCounts): void {
     this.#writable('updateRunCounts');
-    this.#runs.updateCounts(runId, counts);
+    const behind = this.#behindWriter();
+    if (behind) behind.write({ kind: 'runCounts', runId, counts });
+    else this.#runs.updateCounts(runId, counts);
   }
 
   finishRun(runId: string, result: FinishResult): void {
     this.#writable('finishRun');
+    this.#drain();
     this.#runs.finish(runId, result, this.#now());
   }
 
   recordMail(runId: string, mail: { sent: boolean; error?: string }): void {
     this.#writable('recordMail');
+    this.#drain();
     this.#runs.recordMail(runId, mail, this.#now());
   }
 
   getRun(runId: string): RunRecord | undefined {
+    this.#drain();
     return this.#runs.get(runId);
   }
 
   recentRuns(limit: number): RunRecord[] {
+    this.#drain();
     return this.#runs.recent(limit);
   }
 
   // ---- Watermarks --------------------------------------------------------------------
 
   getWatermark(filterId: number): Watermark | undefined {
+    this.#drain();
     const row = this.#db.prepare<[number], WatermarkRow>('SELECT * FROM watermarks WHERE filter_id = ?').get(filterId);
     return row === undefined ? undefined : toWatermark(row);
   }
 
   listWatermarks(): Watermark[] {
+    this.#drain();
     return this.#db.prepare<[], WatermarkRow>('SELECT * FROM watermarks ORDER BY filter_id').all().map(toWatermark);
   }
 
   setWatermarks(watermarks: readonly Omit<Watermark, 'updatedAt'>[]): void {
     this.#writable('setWatermarks');
+    this.#drain();
     const upsert = this.#db.prepare(
       `INSERT INTO watermarks (filter_id, modified_at, contact_id, fingerprint, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (filter_id) DO UPDATE SET modified_at = excluded.modified_at, contact_id = excluded.contact_id,
@@ -183,14 +208,25 @@ export class SqliteStateStore implements StateStore {
   // ---- Confirmed payloads and retries ------------------------------------------------
 
   getConfirmed(contactIds: readonly string[]): Map<string, CadenceContact> {
-    return this.#confirmed.get(contactIds);
+    const found = this.#confirmed.get(contactIds);
+    for (const [id, json] of this.#queuedConfirmed(contactIds)) {
+      if (json === null) found.delete(id);
+      else found.set(id, JSON.parse(json) as CadenceContact);
+    }
+    return found;
   }
 
   getConfirmedOptedOut(contactIds: readonly string[]): Map<string, boolean | undefined> {
-    return this.#confirmed.getOptedOut(contactIds);
+    const found = this.#confirmed.getOptedOut(contactIds);
+    for (const [id, json] of this.#queuedConfirmed(contactIds)) {
+      if (json === null) found.delete(id);
+      else found.set(id, (JSON.parse(json) as CadenceContact).optedOut);
+    }
+    return found;
   }
 
   holdsAny(kind: 'confirmed' | 'consent'): boolean {
+    this.#drain();
     return kind === 'confirmed' ? this.#confirmed.any() : this.#consent.any();
   }
 
@@ -199,38 +235,61 @@ export class SqliteStateStore implements StateStore {
    * caller can compare its own `JSON.stringify(payload)` without parsing. Not part of StateStore.
    */
   getConfirmedJson(contactIds: readonly string[]): Map<string, string> {
-    return this.#confirmed.getJson(contactIds);
+    const found = this.#confirmed.getJson(contactIds);
+    for (const [id, json] of this.#queuedConfirmed(contactIds)) {
+      if (json === null) found.delete(id);
+      else found.set(id, json);
+    }
+    return found;
   }
 
   recordConfirmed(entries: readonly { contactId: string; payload: CadenceContact }[]): void {
     this.#writable('recordConfirmed');
+    const behind = this.#behindWriter();
+    if (behind) {
+      behind.record(
+        entries.map((entry) => entry.contactId),
+        entries.map((entry) => JSON.stringify(entry.payload)),
+        this.#stamp(),
+      );
+      return;
+    }
     this.#confirmed.record(
       entries.map((entry) => ({ contactId: entry.contactId, json: JSON.stringify(entry.payload) })),
       this.#stamp(),
     );
   }
 
+  /** Returns once the payloads are forgotten for good (committed), also with write-behind. */
   forgetConfirmed(contactIds: readonly string[]): void {
     this.#writable('forgetConfirmed');
-    this.#confirmed.forget(contactIds);
+    const behind = this.#behindWriter();
+    if (behind) behind.forget(contactIds);
+    else this.#confirmed.forget(contactIds);
   }
 
   putRetries(entries: readonly Omit<RetryEntry, 'attempts' | 'firstFailedAt'>[]): void {
     this.#writable('putRetries');
-    this.#retries.put(entries, this.#stamp());
+    const behind = this.#behindWriter();
+    if (behind) behind.write({ kind: 'putRetries', entries, at: this.#stamp() });
+    else this.#retries.put(entries, this.#stamp());
   }
 
   /** Oldest first failure first. */
   listRetries(): RetryEntry[] {
+    this.#drain();
     return this.#retries.list();
   }
 
   removeRetries(contactIds: readonly string[]): void {
     this.#writable('removeRetries');
-    this.#retries.remove(contactIds);
+    const behind = this.#behindWriter();
+    if (behind) behind.write({ kind: 'removeRetries', ids: contactIds });
+    else this.#retries.remove(contactIds);
   }
 
   countRetries(): number {
+    this.#drain();
     return this.#retries.count();
   }
 
@@ -238,11 +297,14 @@ export class SqliteStateStore implements StateStore {
 
   addIssues(runId: string, issues: readonly RunIssue[]): void {
     this.#writable('addIssues');
-    this.#issues.add(runId, issues);
+    const behind = this.#behindWriter();
+    if (behind) behind.write({ kind: 'addIssues', runId, issues });
+    else this.#issues.add(runId, issues);
   }
 
   /** In the order they were first added. */
   listIssues(runId: string): RunIssue[] {
+    this.#drain();
     return this.#issues.list(runId);
   }
 
@@ -251,12 +313,14 @@ export class SqliteStateStore implements StateStore {
    * report streams them). Not part of StateStore.
    */
   iterateIssues(runId: string, pageSize = ISSUE_PAGE_SIZE): Iterable<RunIssue> {
+    this.#drain();
     return this.#issues.iterate(runId, pageSize);
   }
 
   // ---- Opt-out write-back ------------------------------------------------------------
 
   getOptOutPosition(): OptOutPosition & { seen: string[] } {
+    this.#drain();
     const row = this.#db
       .prepare<[], { since: string | null; cursor: string | null; seen: string }>('SELECT since, cursor, seen FROM optout_position WHERE id = 1')
       .get();
@@ -270,6 +334,7 @@ export class SqliteStateStore implements StateStore {
 
   setOptOutPosition(position: OptOutPosition & { seen: string[] }): void {
     this.#writable('setOptOutPosition');
+    this.#drain();
     this.#db
       .prepare('INSERT OR REPLACE INTO optout_position (id, since, cursor, seen) VALUES (1, ?, ?, ?)')
       .run(position.since ?? null, position.cursor ?? null, JSON.stringify(position.seen));
@@ -278,16 +343,52 @@ export class SqliteStateStore implements StateStore {
   /** Keeps the newest report per contact: an older `changedAt` does not overwrite a newer one. */
   recordConsent(contactId: string, consent: CadenceConsent): void {
     this.#writable('recordConsent');
+    this.#drain();
     this.#consent.record(contactId, consent);
   }
 
   getConsent(contactIds: readonly string[]): Map<string, CadenceConsent> {
+    this.#drain();
     return this.#consent.get(contactIds);
   }
 
-  /** Closes the file (the lock is not released: call releaseLock first). Idempotent. */
+  /**
+   * Closes the file (the lock is not released: call releaseLock first). Idempotent. Writes
+   * still queued are committed first; a write that fails then was the run's to report
+   * (every call after a write throws its failure), and is otherwise lost as in a kill.
+   */
   close(): void {
-    closeDatabase(this.#opened);
+    const behind = this.#behind;
+    this.#behind = undefined;
+    try {
+      behind?.close();
+    } catch {
+      // See above.
+    } finally {
+      closeDatabase(this.#opened);
+    }
+  }
+
+  /** The writer thread, started with the first write it takes; undefined: write here. */
+  #behindWriter(): WriteBehind | undefined {
+    if (!this.#writesBehind || !this.#db.open) return undefined;
+    this.#behind ??= new WriteBehind(this.path);
+    return this.#behind;
+  }
+
+  /** Returns once every write asked for is committed (see write-behind.ts). Not part of StateStore. */
+  flush(): void {
+    this.#drain();
+  }
+
+  /** Waits for the writer thread to commit what is queued (before any other use of the connection). */
+  #drain(): void {
+    this.#behind?.drain();
+  }
+
+  /** The confirmed payloads (JSON; null: forgotten) that writes still queued change, of `contactIds`. */
+  #queuedConfirmed(contactIds: readonly string[]): ReadonlyMap<string, string | null> {
+    return this.#behind?.queued(contactIds) ?? NOTHING_QUEUED;
   }
 
   #stamp(): string {
@@ -298,6 +399,8 @@ export class SqliteStateStore implements StateStore {
     if (this.readonly) throw new StateFileError(`the state file was opened read-only; ${method} would change it`);
   }
 }
+
+const NOTHING_QUEUED: ReadonlyMap<string, string | null> = new Map();
 
 function toWatermark(row: WatermarkRow): Watermark {
   return { filterId: row.filter_id, modifiedAt: row.modified_at, contactId: row.contact_id, fingerprint: row.fingerprint, updatedAt: row.updated_at };
