@@ -1,14 +1,15 @@
 /**
  * The state store's write-behind (src/adapters/sqlite/write-behind.ts), on the built code:
  * the writer thread runs only from dist, where its compiled script is (unit tests of the
- * TypeScript sources write on the main connection). Every write asked for is seen at once by
+ * TypeScript sources write on the main connection). It starts with the first write and takes
+ * writes once its connection is open; each test waits for that. Every write asked for is seen at once by
  * the store's reads, committed in order, and on disk once the store is closed; a failed
  * write is thrown by the next call; forgetConfirmed returns only once committed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as StoreModule from '../../src/adapters/sqlite/store.js';
 import type { CadenceContact } from '../../src/core/types.js';
 
@@ -27,6 +28,14 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A store whose writes go to its writer thread (started by a first write, then awaited). */
+async function storeWritingBehind(): Promise<StoreModule.SqliteStateStore> {
+  const store = openStateStore(file);
+  store.removeRetries([]);
+  await vi.waitFor(() => expect(store.writesBehind).toBe(true));
+  return store;
+}
+
 /** What a separate connection reads from the file now. */
 function confirmedOnDisk(ids: readonly string[]): Map<string, CadenceContact> {
   const reader = openStateStore(file, { readonly: true });
@@ -38,8 +47,8 @@ function confirmedOnDisk(ids: readonly string[]): Map<string, CadenceContact> {
 }
 
 describe('state store write-behind (built)', () => {
-  it('shows queued writes to its own reads at once, in order, and has them all on disk once closed', () => {
-    const store = openStateStore(file);
+  it('shows queued writes to its own reads at once, in order, and has them all on disk once closed', async () => {
+    const store = await storeWritingBehind();
     const ids = Array.from({ length: 3000 }, (_, index) => String(1000 + index));
     for (let start = 0; start < ids.length; start += 1000) {
       store.recordConfirmed(ids.slice(start, start + 1000).map((id) => ({ contactId: id, payload: payload(id, 'Ann', false) })));
@@ -54,13 +63,14 @@ describe('state store write-behind (built)', () => {
     expect(store.getConfirmedJson(['1000']).get('1000')).toBe(JSON.stringify(payload('1000', 'Bea', true)));
     expect(store.getConfirmedOptedOut(['1000', '1001'])).toEqual(new Map([['1000', true], ['1001', false]]));
     store.close();
+    expect(store.writesBehind).toBe(false);
     const onDisk = confirmedOnDisk(ids);
     expect(onDisk.size).toBe(3000);
     expect(onDisk.get('1000')).toEqual(payload('1000', 'Bea', true));
   });
 
-  it('forgets for good before forgetConfirmed returns, and a later record wins over the forget', () => {
-    const store = openStateStore(file);
+  it('forgets for good before forgetConfirmed returns, and a later record wins over the forget', async () => {
+    const store = await storeWritingBehind();
     try {
       store.recordConfirmed([
         { contactId: '7', payload: payload('7', 'Ann') },
@@ -77,8 +87,8 @@ describe('state store write-behind (built)', () => {
     expect(confirmedOnDisk(['7', '8'])).toEqual(new Map([['8', payload('8', 'Cy')]]));
   });
 
-  it('commits the other frequent writes before any other read', () => {
-    const store = openStateStore(file);
+  it('commits the other frequent writes before any other read', async () => {
+    const store = await storeWritingBehind();
     try {
       const run = store.startRun('import');
       const counts = { ...run.counts, matched: 2, imported: 1, errors: 1 };
@@ -97,8 +107,20 @@ describe('state store write-behind (built)', () => {
     }
   });
 
-  it('throws a failed write from the next call, and from every call after it', () => {
+  it('commits on the main connection until the thread is ready, so a short run never waits for it', () => {
     const store = openStateStore(file);
+    try {
+      // The first write starts the thread, which cannot be ready yet: this one commits here.
+      store.recordConfirmed([{ contactId: '5', payload: payload('5', 'Ann') }]);
+      expect(store.writesBehind).toBe(false);
+      expect(confirmedOnDisk(['5']).size).toBe(1);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('throws a failed write from the next call, and from every call after it', async () => {
+    const store = await storeWritingBehind();
     try {
       const run = store.startRun('import');
       // No such run: the UPDATE changes no row, which the writer reports as a failure. On the

@@ -369,11 +369,19 @@ export class SqliteStateStore implements StateStore {
     }
   }
 
-  /** The writer thread, started with the first write it takes; undefined: write here. */
+  /**
+   * The writer thread when it takes writes; undefined: write on this connection. Started by
+   * the first write it could take, it takes them once ready (write-behind.ts).
+   */
   #behindWriter(): WriteBehind | undefined {
     if (!this.#writesBehind || !this.#db.open) return undefined;
     this.#behind ??= new WriteBehind(this.path);
-    return this.#behind;
+    return this.#behind.ready ? this.#behind : undefined;
+  }
+
+  /** Whether the frequent writes go to the writer thread now (see write-behind.ts). Not part of StateStore. */
+  get writesBehind(): boolean {
+    return this.#behind?.ready === true && this.#db.open;
   }
 
   /** Returns once every write asked for is committed (see write-behind.ts). Not part of StateStore. */

@@ -18,6 +18,10 @@
  *   connection, so after every write asked for before it.
  * - A kill loses at most the writes still queued, as a kill a few milliseconds earlier
  *   would have: the next run sends those contacts again.
+ *
+ * The thread starts with the first write it could take, and takes writes once its
+ * connection is open (`ready`); until then they commit on the main connection, as without
+ * it. A short run (an incremental one, a few batches) thus never waits for it to start.
  */
 import { existsSync } from 'node:fs';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
@@ -26,12 +30,11 @@ import { StateFileError } from './state-file-error.js';
 
 /**
  * A write as the thread receives it; `seq` counts from 1 in the order asked for. A batch's
- * confirmed payloads travel as two strings (the ids as a JSON array, the payloads' JSON
- * texts joined by newlines, which JSON text never holds): copying one string to the thread
- * costs a fraction of copying a thousand.
+ * payloads travel as a thousand small strings, not joined into one: a string of hundreds of
+ * kilobytes is a large object, which only a full collection frees, on either thread.
  */
 export type QueuedWrite = { seq: number } & (
-  | { kind: 'record'; ids: string; jsons: string; at: string }
+  | { kind: 'record'; ids: readonly string[]; jsons: readonly string[]; at: string }
   | { kind: 'forget'; ids: readonly string[] }
   | { kind: 'putRetries'; entries: readonly Omit<RetryEntry, 'attempts' | 'firstFailedAt'>[]; at: string }
   | { kind: 'removeRetries'; ids: readonly string[] }
@@ -58,8 +61,10 @@ export interface WriterFailure {
 
 /** The last write committed. */
 export const DONE = 0;
-/** 1 once a write failed. */
+/** 1 once a write failed (or the connection could not be opened). */
 export const FAILED = 1;
+/** 1 once the thread's connection is open. */
+export const READY = 2;
 
 const THREAD_SCRIPT = new URL('./writer-thread.js', import.meta.url);
 
@@ -93,7 +98,7 @@ export class WriteBehind {
   constructor(file: string) {
     this.#file = file;
     const { port1, port2 } = new MessageChannel();
-    const progress = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+    const progress = new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT);
     const workerData: WriterData = { file, progress, port: port2 };
     // What the thread holds at once is a few batches: a small young generation keeps the
     // memory it adds small.
@@ -107,10 +112,15 @@ export class WriteBehind {
     this.#progress = new Int32Array(progress);
   }
 
+  /** Whether the thread takes writes (its connection is open); until then, write on the main connection. */
+  get ready(): boolean {
+    return Atomics.load(this.#progress, READY) === 1;
+  }
+
   /** Queues confirmed payloads (as JSON); lookups see them at once. */
   record(ids: readonly string[], jsons: readonly string[], at: string): void {
     this.#trim();
-    const seq = this.#queue({ kind: 'record', ids: JSON.stringify(ids), jsons: jsons.join('\n'), at });
+    const seq = this.#queue({ kind: 'record', ids, jsons, at });
     ids.forEach((id, index) => this.#overlay.set(id, { seq, json: jsons[index]! }));
     this.#overlaid.push({ seq, ids });
   }
@@ -142,6 +152,7 @@ export class WriteBehind {
 
   /** Returns once every write asked for is committed; throws the first failure. */
   drain(): void {
+    if (this.#queued === 0) return;
     let waited = 0;
     for (;;) {
       this.#check();
@@ -160,6 +171,11 @@ export class WriteBehind {
   /** Drains, then ends the thread and its connection (before the main connection closes). */
   close(): void {
     try {
+      if (this.#queued === 0) {
+        // It never took a write (it may not even have started): nothing to wait for.
+        void this.#worker.terminate();
+        return;
+      }
       this.drain();
       this.#queue({ kind: 'close' });
       this.drain();

@@ -8,7 +8,7 @@ import { workerData } from 'node:worker_threads';
 import { openSecondWriter } from './database.js';
 import { confirmedTable, retryTable } from './contacts.js';
 import { issueTable, runTable } from './runs.js';
-import { DONE, FAILED, type QueuedWrite, type WriterData, type WriterFailure } from './write-behind.js';
+import { DONE, FAILED, READY, type QueuedWrite, type WriterData, type WriterFailure } from './write-behind.js';
 
 const { file, progress, port } = workerData as WriterData;
 const done = new Int32Array(progress);
@@ -37,15 +37,12 @@ type Tables = ReturnType<typeof open>;
 
 function run({ db, confirmed, retries, issues, runs }: Tables, write: QueuedWrite): void {
   switch (write.kind) {
-    case 'record': {
-      const jsons = write.jsons.split('\n');
-      const ids = JSON.parse(write.ids) as string[];
+    case 'record':
       confirmed.record(
-        ids.map((contactId, index) => ({ contactId, json: jsons[index]! })),
+        write.ids.map((contactId, index) => ({ contactId, json: write.jsons[index]! })),
         write.at,
       );
       return;
-    }
     case 'forget':
       confirmed.forget(write.ids);
       return;
@@ -70,7 +67,9 @@ function run({ db, confirmed, retries, issues, runs }: Tables, write: QueuedWrit
 let tables: Tables | undefined;
 try {
   tables = open();
+  Atomics.store(done, READY, 1);
 } catch (error) {
+  // Never ready: the main thread goes on writing on its own connection.
   fail(0, error);
 }
 
