@@ -6,7 +6,7 @@
  * the store's reads, committed in order, and on disk once the store is closed; a failed
  * write is thrown by the next call; forgetConfirmed returns only once committed.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -117,6 +117,8 @@ describe('state store write-behind (built)', () => {
     } finally {
       store.close();
     }
+    // Closed with its thread (which was still starting): the file is one file again.
+    expect(existsSync(`${file}-wal`)).toBe(false);
   });
 
   it('throws a failed write from the next call, and from every call after it', async () => {

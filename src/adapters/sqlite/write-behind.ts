@@ -153,34 +153,40 @@ export class WriteBehind {
   /** Returns once every write asked for is committed; throws the first failure. */
   drain(): void {
     if (this.#queued === 0) return;
-    let waited = 0;
-    for (;;) {
+    this.#waitFor(DONE, () => {
       this.#check();
-      const done = Atomics.load(this.#progress, DONE);
-      if (done === this.#queued) break;
-      if (Atomics.wait(this.#progress, DONE, done, WAIT_SLICE_MS) !== 'timed-out') waited = 0;
-      else if ((waited += WAIT_SLICE_MS) >= STALL_LIMIT_MS) {
-        this.#failure = new StateFileError(`cannot write state file ${this.#file}: its writer thread stopped answering`);
-        throw this.#failure;
-      }
-    }
+      return Atomics.load(this.#progress, DONE) === this.#queued;
+    });
     this.#overlay.clear();
     this.#overlaid.length = 0;
   }
 
-  /** Drains, then ends the thread and its connection (before the main connection closes). */
+  /**
+   * Drains, then ends the thread and its connection: the main connection, closing last,
+   * then puts the file back in rollback mode (database.ts). A thread that took no write yet
+   * may still be opening its connection; it is let finish, and closed the same way.
+   */
   close(): void {
     try {
-      if (this.#queued === 0) {
-        // It never took a write (it may not even have started): nothing to wait for.
-        void this.#worker.terminate();
-        return;
-      }
+      this.#waitFor(READY, () => this.ready || this.#exit !== undefined || Atomics.load(this.#progress, FAILED) !== 0);
+      if (!this.ready) return;
       this.drain();
       this.#queue({ kind: 'close' });
       this.drain();
     } finally {
       this.#port.close();
+    }
+  }
+
+  /** Blocks until `done()`, waking when the thread changes `slot`; gives up after STALL_LIMIT_MS without a change. */
+  #waitFor(slot: number, done: () => boolean): void {
+    let waited = 0;
+    while (!done()) {
+      if (Atomics.wait(this.#progress, slot, Atomics.load(this.#progress, slot), WAIT_SLICE_MS) !== 'timed-out') waited = 0;
+      else if ((waited += WAIT_SLICE_MS) >= STALL_LIMIT_MS) {
+        this.#failure = new StateFileError(`cannot write state file ${this.#file}: its writer thread stopped answering`);
+        throw this.#failure;
+      }
     }
   }
 

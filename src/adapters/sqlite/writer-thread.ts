@@ -24,6 +24,7 @@ function fail(seq: number, error: unknown): void {
   port.postMessage(failure);
   Atomics.store(done, FAILED, 1);
   Atomics.notify(done, DONE);
+  Atomics.notify(done, READY);
 }
 
 /** The connection and its statements. */
@@ -68,6 +69,7 @@ let tables: Tables | undefined;
 try {
   tables = open();
   Atomics.store(done, READY, 1);
+  Atomics.notify(done, READY);
 } catch (error) {
   // Never ready: the main thread goes on writing on its own connection.
   fail(0, error);
