@@ -352,6 +352,16 @@ export class SqliteStateStore implements StateStore {
     return this.#consent.get(contactIds);
   }
 
+  /** Whether the frequent writes go to the writer thread now (see write-behind.ts). Not part of StateStore. */
+  get writesBehind(): boolean {
+    return this.#behind?.ready === true && this.#db.open;
+  }
+
+  /** Returns once every write asked for is committed (see write-behind.ts). Not part of StateStore. */
+  flush(): void {
+    this.#drain();
+  }
+
   /**
    * Closes the file (the lock is not released: call releaseLock first). Idempotent. Writes
    * still queued are committed first; a write that fails then was the run's to report
@@ -377,16 +387,6 @@ export class SqliteStateStore implements StateStore {
     if (!this.#writesBehind || !this.#db.open) return undefined;
     this.#behind ??= new WriteBehind(this.path);
     return this.#behind.ready ? this.#behind : undefined;
-  }
-
-  /** Whether the frequent writes go to the writer thread now (see write-behind.ts). Not part of StateStore. */
-  get writesBehind(): boolean {
-    return this.#behind?.ready === true && this.#db.open;
-  }
-
-  /** Returns once every write asked for is committed (see write-behind.ts). Not part of StateStore. */
-  flush(): void {
-    this.#drain();
   }
 
   /** Waits for the writer thread to commit what is queued (before any other use of the connection). */

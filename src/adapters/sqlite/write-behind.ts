@@ -47,7 +47,7 @@ type Write = QueuedWrite extends infer W ? (W extends QueuedWrite ? Omit<W, 'seq
 
 export interface WriterData {
   file: string;
-  /** Int32 slots DONE and FAILED. */
+  /** Int32 slots DONE, FAILED and READY. */
   progress: SharedArrayBuffer;
   port: MessagePort;
 }
