@@ -72,6 +72,8 @@ const THREAD_SCRIPT = new URL('./writer-thread.js', import.meta.url);
 const WAIT_SLICE_MS = 1000;
 /** Drain gives up when the thread has committed nothing for this long. */
 const STALL_LIMIT_MS = 60 * 1000;
+/** How long close() lets a thread that took no write yet finish opening its connection (it takes ~50 ms). */
+const START_LIMIT_MS = 2000;
 
 /**
  * Whether the writer thread can run: its compiled script is there. Unit tests run the
@@ -153,10 +155,14 @@ export class WriteBehind {
   /** Returns once every write asked for is committed; throws the first failure. */
   drain(): void {
     if (this.#queued === 0) return;
-    this.#waitFor(DONE, () => {
+    const committed = () => {
       this.#check();
       return Atomics.load(this.#progress, DONE) === this.#queued;
-    });
+    };
+    if (!this.#waitFor(DONE, committed, STALL_LIMIT_MS)) {
+      this.#failure = new StateFileError(`cannot write state file ${this.#file}: its writer thread stopped answering`);
+      throw this.#failure;
+    }
     this.#overlay.clear();
     this.#overlaid.length = 0;
   }
@@ -164,12 +170,18 @@ export class WriteBehind {
   /**
    * Drains, then ends the thread and its connection: the main connection, closing last,
    * then puts the file back in rollback mode (database.ts). A thread that took no write yet
-   * may still be opening its connection; it is let finish, and closed the same way.
+   * may still be opening its connection; it is let finish, and closed the same way. One
+   * that does not start in time is left to end with the process.
    */
   close(): void {
     try {
-      this.#waitFor(READY, () => this.ready || this.#exit !== undefined || Atomics.load(this.#progress, FAILED) !== 0);
-      if (!this.ready) return;
+      if (this.#queued === 0) {
+        const started = () => this.ready || this.#exit !== undefined || Atomics.load(this.#progress, FAILED) !== 0;
+        if (!this.#waitFor(READY, started, START_LIMIT_MS) || !this.ready) {
+          void this.#worker.terminate();
+          return;
+        }
+      }
       this.drain();
       this.#queue({ kind: 'close' });
       this.drain();
@@ -178,16 +190,18 @@ export class WriteBehind {
     }
   }
 
-  /** Blocks until `done()`, waking when the thread changes `slot`; gives up after STALL_LIMIT_MS without a change. */
-  #waitFor(slot: number, done: () => boolean): void {
+  /**
+   * Blocks until `done()`, waking whenever the thread changes `slot`; false when the slot
+   * has not changed for `limitMs`.
+   */
+  #waitFor(slot: number, done: () => boolean, limitMs: number): boolean {
     let waited = 0;
     while (!done()) {
-      if (Atomics.wait(this.#progress, slot, Atomics.load(this.#progress, slot), WAIT_SLICE_MS) !== 'timed-out') waited = 0;
-      else if ((waited += WAIT_SLICE_MS) >= STALL_LIMIT_MS) {
-        this.#failure = new StateFileError(`cannot write state file ${this.#file}: its writer thread stopped answering`);
-        throw this.#failure;
-      }
+      const slice = Math.min(WAIT_SLICE_MS, limitMs - waited);
+      if (Atomics.wait(this.#progress, slot, Atomics.load(this.#progress, slot), slice) !== 'timed-out') waited = 0;
+      else if ((waited += slice) >= limitMs) return false;
     }
+    return true;
   }
 
   #queue(write: Write): number {
