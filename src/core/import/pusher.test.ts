@@ -85,6 +85,22 @@ describe('BatchPusher: recording what Cadence confirmed', () => {
     expect(store.getConfirmed(['7']).get('7')).toEqual(contact('7', 'Augusta'));
   });
 
+  it('records the payload, not what went on the wire, when the two differ', async () => {
+    const sending = pusher(2);
+    const whole = { ...contact('8'), optedOut: true };
+    const { optedOut: _kept, ...wire } = whole;
+    await sending.add({ payload: whole, report, wire, replacesConfirmed: true });
+    await sending.add({ payload: contact('9'), report });
+    await sending.drain();
+    expect(cadence.batches).toEqual([[wire, contact('9')]]);
+    expect(store.getConfirmedJson(['8', '9'])).toEqual(
+      new Map([
+        ['8', JSON.stringify(whole)],
+        ['9', JSON.stringify(contact('9'))],
+      ]),
+    );
+  });
+
   it('writes the confirmations it has when the run ends badly', async () => {
     const sending = pusher(1);
     await sending.add({ payload: contact('1'), report });
