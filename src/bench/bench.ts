@@ -8,7 +8,11 @@
  *
  *   npm run bench                                  200,000 contacts, latency 0 and 20 ms
  *   npm run bench -- --contacts 1000000 --latency 0
+ *   npm run bench -- --repeat 3                    each case three times; targets on the median
  *   npm run bench -- --profile /tmp/prof           also --cpu-prof every import
+ *
+ * Before each case it times a fixed piece of JavaScript (reference.ts): on a shared machine
+ * the speed drifts, and that number tells a slow stretch from a slow build.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { lowerBound } from './bound.js';
 import { timeSandboxPages } from './calibrate.js';
 import { runMeasured } from './measure.js';
+import { timeReferenceWork } from './reference.js';
 import { checkTargets, formatResults, type BenchResult, type CaseResult, type RunKind, type RunResult } from './report.js';
 import { startSandboxProcess, type SandboxProcess } from './sandbox-process.js';
 
@@ -28,6 +33,7 @@ interface BenchOptions {
   contacts: number;
   latencies: number[];
   seed: number;
+  repeat: number;
   profileDir?: string;
 }
 
@@ -52,8 +58,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const startedAt = new Date();
   const cases: CaseResult[] = [];
   for (const latencyMs of options.latencies) {
-    process.stderr.write(`case: ${options.contacts.toLocaleString('en-US')} contacts, latency ${latencyMs} ms\n`);
-    cases.push(await runCase(options, latencyMs));
+    for (let repetition = 1; repetition <= options.repeat; repetition++) {
+      const which = options.repeat > 1 ? ` (${repetition} of ${options.repeat})` : '';
+      process.stderr.write(`case: ${options.contacts.toLocaleString('en-US')} contacts, latency ${latencyMs} ms${which}\n`);
+      cases.push(await runCase(options, latencyMs, repetition));
+    }
   }
   const cpus = os.cpus();
   const result: BenchResult = {
@@ -74,7 +83,7 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 /** One latency case: a fresh sandbox process and state file, a first and an incremental import. */
-async function runCase(options: BenchOptions, latencyMs: number): Promise<CaseResult> {
+async function runCase(options: BenchOptions, latencyMs: number, repetition: number): Promise<CaseResult> {
   const dir = mkdtempSync(join(os.tmpdir(), 'connect-sync-bench-'));
   scratchDir = dir;
   try {
@@ -82,12 +91,13 @@ async function runCase(options: BenchOptions, latencyMs: number): Promise<CaseRe
     const { config } = running;
     const settings = { pageSize: config.connect.pageSize ?? 500, batchSize: config.cadence.batchSize ?? 1000, concurrency: config.cadence.concurrency ?? 4 };
     const sandboxPage = await timeSandboxPages(running.configPath);
+    const referenceMs = timeReferenceWork();
     const runs: RunResult[] = [];
     for (const kind of ['first', 'incremental'] as const) {
       runs.push(await measureImport(kind, running.configPath, dir, latencyMs, settings, options.profileDir));
       process.stderr.write(`  ${kind}: ${(runs.at(-1)!.wallMs / 1000).toFixed(2)} s\n`);
     }
-    return { latencyMs, config: settings, sandboxPage, runs };
+    return { latencyMs, repetition, referenceMs, config: settings, sandboxPage, runs };
   } finally {
     await running?.stop();
     running = undefined;
@@ -151,6 +161,7 @@ function benchOptions(argv: readonly string[]): BenchOptions {
       contacts: { type: 'string', default: '200000' },
       latency: { type: 'string', multiple: true },
       seed: { type: 'string', default: '1' },
+      repeat: { type: 'string', default: '1' },
       profile: { type: 'string' },
     },
   });
@@ -165,6 +176,7 @@ function benchOptions(argv: readonly string[]): BenchOptions {
     contacts: whole('contacts', values.contacts, 1),
     latencies: (values.latency ?? ['0', '20']).map((text) => whole('latency', text, 0)),
     seed: whole('seed', values.seed, 0),
+    repeat: whole('repeat', values.repeat, 1),
     profileDir,
   };
 }

@@ -27,8 +27,8 @@ function run(kind: RunResult['kind'], values: Partial<RunResult>): RunResult {
   };
 }
 
-function oneCase(latencyMs: number, runs: RunResult[]): CaseResult {
-  return { latencyMs, config: { pageSize: 500, batchSize: 1000, concurrency: 4 }, sandboxPage: { meanMs: 5, meanBytes: 600_000, pages: 20 }, runs };
+function oneCase(latencyMs: number, runs: RunResult[], repetition = 1): CaseResult {
+  return { latencyMs, repetition, referenceMs: 400, config: { pageSize: 500, batchSize: 1000, concurrency: 4 }, sandboxPage: { meanMs: 5, meanBytes: 600_000, pages: 20 }, runs };
 }
 
 describe('checkTargets', () => {
@@ -45,6 +45,19 @@ describe('checkTargets', () => {
     expect(checks.map((check) => check.met)).toEqual([null, false, true, false]);
   });
 
+  it('judges a repeated case on its median run, and says how the runs spread', () => {
+    const checks = checkTargets(200_000, [
+      oneCase(0, [run('first', { contactsPerSecond: 26_000 })], 1),
+      oneCase(0, [run('first', { contactsPerSecond: 19_000 })], 2),
+      oneCase(0, [run('first', { contactsPerSecond: 24_000 })], 3),
+    ]);
+    expect(checks[1]).toEqual({
+      target: 'at 0 ms latency, first import ≥ 25,000 contacts/s',
+      measured: '24,000 contacts/s; median of 3, 19,000 contacts/s to 26,000 contacts/s',
+      met: false,
+    });
+  });
+
   it('prints a line per run and per target', () => {
     const text = formatResults({
       startedAt: '2026-11-25T00:00:00.000Z',
@@ -56,5 +69,6 @@ describe('checkTargets', () => {
     });
     expect(text.split('\n').filter((line) => /^0 ms/.test(line))).toHaveLength(2);
     expect(text).toContain('n/a   at 20 ms latency');
+    expect(text).toContain('CPU reference 400 ms');
   });
 });
