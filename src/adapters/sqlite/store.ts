@@ -208,21 +208,11 @@ export class SqliteStateStore implements StateStore {
   // ---- Confirmed payloads and retries ------------------------------------------------
 
   getConfirmed(contactIds: readonly string[]): Map<string, CadenceContact> {
-    const found = this.#confirmed.get(contactIds);
-    for (const [id, json] of this.#queuedConfirmed(contactIds)) {
-      if (json === null) found.delete(id);
-      else found.set(id, JSON.parse(json) as CadenceContact);
-    }
-    return found;
+    return this.#withQueued(this.#confirmed.get(contactIds), contactIds, (json) => JSON.parse(json) as CadenceContact);
   }
 
   getConfirmedOptedOut(contactIds: readonly string[]): Map<string, boolean | undefined> {
-    const found = this.#confirmed.getOptedOut(contactIds);
-    for (const [id, json] of this.#queuedConfirmed(contactIds)) {
-      if (json === null) found.delete(id);
-      else found.set(id, (JSON.parse(json) as CadenceContact).optedOut);
-    }
-    return found;
+    return this.#withQueued(this.#confirmed.getOptedOut(contactIds), contactIds, (json) => (JSON.parse(json) as CadenceContact).optedOut);
   }
 
   holdsAny(kind: 'confirmed' | 'consent'): boolean {
@@ -235,29 +225,15 @@ export class SqliteStateStore implements StateStore {
    * caller can compare its own `JSON.stringify(payload)` without parsing. Not part of StateStore.
    */
   getConfirmedJson(contactIds: readonly string[]): Map<string, string> {
-    const found = this.#confirmed.getJson(contactIds);
-    for (const [id, json] of this.#queuedConfirmed(contactIds)) {
-      if (json === null) found.delete(id);
-      else found.set(id, json);
-    }
-    return found;
+    return this.#withQueued(this.#confirmed.getJson(contactIds), contactIds, (json) => json);
   }
 
   recordConfirmed(entries: readonly { contactId: string; payload: CadenceContact }[]): void {
     this.#writable('recordConfirmed');
+    const jsons = entries.map((entry) => JSON.stringify(entry.payload));
     const behind = this.#behindWriter();
-    if (behind) {
-      behind.record(
-        entries.map((entry) => entry.contactId),
-        entries.map((entry) => JSON.stringify(entry.payload)),
-        this.#stamp(),
-      );
-      return;
-    }
-    this.#confirmed.record(
-      entries.map((entry) => ({ contactId: entry.contactId, json: JSON.stringify(entry.payload) })),
-      this.#stamp(),
-    );
+    if (behind) behind.record(entries.map((entry) => entry.contactId), jsons, this.#stamp());
+    else this.#confirmed.record(entries.map((entry, index) => ({ contactId: entry.contactId, json: jsons[index]! })), this.#stamp());
   }
 
   /** Returns once the payloads are forgotten for good (committed), also with write-behind. */
@@ -394,9 +370,17 @@ export class SqliteStateStore implements StateStore {
     this.#behind?.drain();
   }
 
-  /** The confirmed payloads (JSON; null: forgotten) that writes still queued change, of `contactIds`. */
-  #queuedConfirmed(contactIds: readonly string[]): ReadonlyMap<string, string | null> {
-    return this.#behind?.queued(contactIds) ?? NOTHING_QUEUED;
+  /**
+   * Brings confirmed payloads read from the file (`found`, by contact id) up to date with
+   * the writes of `contactIds` still queued for the writer thread: a queued payload, read
+   * through `fromJson`, replaces the one on file; a queued forget removes it.
+   */
+  #withQueued<V>(found: Map<string, V>, contactIds: readonly string[], fromJson: (json: string) => V): Map<string, V> {
+    for (const [id, json] of this.#behind?.queued(contactIds) ?? []) {
+      if (json === null) found.delete(id);
+      else found.set(id, fromJson(json));
+    }
+    return found;
   }
 
   #stamp(): string {
@@ -407,8 +391,6 @@ export class SqliteStateStore implements StateStore {
     if (this.readonly) throw new StateFileError(`the state file was opened read-only; ${method} would change it`);
   }
 }
-
-const NOTHING_QUEUED: ReadonlyMap<string, string | null> = new Map();
 
 function toWatermark(row: WatermarkRow): Watermark {
   return { filterId: row.filter_id, modifiedAt: row.modified_at, contactId: row.contact_id, fingerprint: row.fingerprint, updatedAt: row.updated_at };
