@@ -19,7 +19,8 @@ export function formatImportedSplit(counts: Pick<RunCounts, 'created' | 'updated
 export function formatCounts(counts: RunCounts): string {
   return (
     `${counts.matched} matched, ${counts.imported} imported (${formatImportedSplit(counts)}), ` +
-    `${plural(counts.errors, 'error')}, ${plural(counts.warnings, 'warning')}`
+    `${plural(counts.errors, 'error')}, ${plural(counts.warnings, 'warning')}` +
+    (counts.stillFailing ? `, ${counts.stillFailing} still failing from earlier runs` : '')
   );
 }
 

@@ -12,7 +12,8 @@ import { sendRunMail, writeRunReport, type RunReport } from '../../report/notify
 import { formatCounts } from '../../report/summary.js';
 import { println, type CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
-import { interruptSignal, openServices } from '../services.js';
+import { interruptSignal, openServices, type Services } from '../services.js';
+import type { ReportRow } from '../../report/csv.js';
 import { loadConfigFor } from '../load-config.js';
 
 export interface ImportCommandOptions {
@@ -67,7 +68,7 @@ async function importOnce(config: Config, options: ImportCommandOptions, context
         },
         writeBack: (runId) => runWriteBack(config, { ...services, logger, runId }),
         writeReport: async (run) => {
-          report = await writeRunReport({ run, issues: () => services.store.iterateIssues(run.id), statePath: config.state.path, logger });
+          report = await writeRunReport({ run, issues: () => reportRows(services.store, run.id), statePath: config.state.path, logger });
           return report.path;
         },
       },
@@ -81,6 +82,12 @@ async function importOnce(config: Config, options: ImportCommandOptions, context
     interrupt.dispose();
     await services.close();
   }
+}
+
+/** The run's own rows, then the contacts still failing from earlier runs (product.md §6). */
+function* reportRows(store: Services['store'], runId: string): Generator<ReportRow> {
+  yield* store.iterateIssues(runId);
+  for (const row of store.iterateStillFailing(runId)) yield { ...row, earlierRun: true };
 }
 
 function printResult(result: ImportResult, options: ImportCommandOptions, context: CliContext): void {
@@ -113,6 +120,7 @@ export function importSummary(result: ImportResult): Record<string, unknown> {
     updated: run.counts.updated,
     unchanged: run.counts.unchanged,
     errors: run.counts.errors,
+    stillFailing: run.counts.stillFailing ?? 0,
     warnings: run.counts.warnings,
     perFilter: run.counts.perFilter,
     writeBack: run.counts.writeBack,
