@@ -163,7 +163,7 @@ const MIN_SCRUBBED_LENGTH = 4;
  * a secret on purpose; this is for text that comes from elsewhere (an error message).
  */
 export function secretScrubber(config: Config): (text: string) => string {
-  const secrets = [config.connect.passKey, config.cadence.apiSecret, config.cadence.apiKey, config.notification?.smtp.pass]
+  const secrets = [config.connect.passKey, config.cadence.apiSecret, config.cadence.apiKey, config.notification?.smtp?.pass, config.notification?.pingUrl]
     .filter((secret): secret is string => secret !== undefined && secret.length >= MIN_SCRUBBED_LENGTH)
     .sort((a, b) => b.length - a.length);
   return (text) => secrets.reduce((result, secret) => result.split(secret).join('[redacted]'), text);

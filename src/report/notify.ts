@@ -64,12 +64,12 @@ export interface SendRunMailInput {
 
 /**
  * Mails the run's summary to every address of `notification.to` and records the outcome on
- * the run. Resolves with undefined (and records nothing) when no notification is configured.
+ * the run. Resolves with undefined (and records nothing) when no mail is configured.
  */
 export async function sendRunMail(input: SendRunMailInput): Promise<MailOutcome | undefined> {
   const { run, config, logger } = input;
-  const notification = config.notification;
-  if (notification === undefined) return undefined;
+  const { to, from, smtp } = config.notification ?? {};
+  if (to === undefined || from === undefined || smtp === undefined) return undefined;
   let outcome: MailOutcome;
   try {
     const mail = composeRunMail({
@@ -81,10 +81,10 @@ export async function sendRunMail(input: SendRunMailInput): Promise<MailOutcome 
       reportError: input.report.error,
       timeZone: config.nightlyImport.window.timeZone,
     });
-    const mailer = input.mailer ?? createSmtpMailer(notification.smtp, { logger });
-    await mailer.send({ ...mail, from: notification.from, to: notification.to });
+    const mailer = input.mailer ?? createSmtpMailer(smtp, { logger });
+    await mailer.send({ ...mail, from, to });
     outcome = { sent: true };
-    logger.info({ runId: run.id, recipients: notification.to.length, attachments: mail.attachments.length }, 'notification mail sent');
+    logger.info({ runId: run.id, recipients: to.length, attachments: mail.attachments.length }, 'notification mail sent');
   } catch (error) {
     // Any mailer's error text passes the config's secret scrubber before it is kept anywhere.
     outcome = { sent: false, error: secretScrubber(config)(messageOf(error)) };
