@@ -100,6 +100,9 @@ export function runTable(db: Db, alive: IsProcessAlive) {
      WHERE id = @id`,
   );
   const setMail = db.prepare('UPDATE runs SET mail = ? WHERE id = ?');
+  const lastCompleted = db.prepare<[], RunRow>(
+    `SELECT * FROM runs WHERE kind = 'import' AND outcome IN ('ok', 'contacts_failed') ORDER BY started_at DESC LIMIT 1`,
+  );
   const scheduledDone = db.prepare<[string], RunRow>(
     `SELECT * FROM runs WHERE kind = 'import' AND scheduled = 1 AND outcome IN ('ok', 'contacts_failed') AND started_at >= ?
      ORDER BY started_at DESC LIMIT 1`,
@@ -162,6 +165,11 @@ export function runTable(db: Db, alive: IsProcessAlive) {
     /** The newest scheduled import started at or after `since` that completed (exit 0 or 1). */
     scheduledCompletedSince(since: Date): RunRecord | undefined {
       const row = scheduledDone.get(since.toISOString());
+      return row === undefined ? undefined : toRecord(row, row.outcome);
+    },
+    /** The newest import that completed (exit 0 or 1). */
+    lastCompleted(): RunRecord | undefined {
+      const row = lastCompleted.get();
       return row === undefined ? undefined : toRecord(row, row.outcome);
     },
     recent(limit: number): RunRecord[] {

@@ -153,6 +153,12 @@ export class SqliteStateStore implements StateStore {
     return this.#runs.start(kind, this.#held ?? this.#owner, this.#now(), this.#held?.since, options.scheduled === true);
   }
 
+  /** The newest import that completed with exit 0 or 1. Not part of StateStore. */
+  lastCompletedImport(): RunRecord | undefined {
+    this.#drain();
+    return this.#runs.lastCompleted();
+  }
+
   /** The newest `import --scheduled` started at or after `since` that ended with exit 0 or 1. Not part of StateStore. */
   scheduledCompletedSince(since: Date): RunRecord | undefined {
     this.#drain();
