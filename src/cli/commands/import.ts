@@ -17,6 +17,7 @@ import { sendRunMail, writeRunReport, type RunReport } from '../../report/notify
 import { formatCounts, oneLineSummary } from '../../report/summary.js';
 import { println, type CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
+import { onBeforeLogLine } from '../../log.js';
 import { interruptSignal, openServices, type Services } from '../services.js';
 import type { ReportRow } from '../../report/csv.js';
 import { loadConfigFor } from '../load-config.js';
@@ -111,6 +112,8 @@ async function importOnce(config: Config, options: ImportCommandOptions, context
   const services = openServices(config, logger);
   const interrupt = interruptSignal(logger, { maxMinutes: options.maxMinutes });
   const progress = createProgress({ stream: process.stderr, enabled: !context.options.quiet && !options.json });
+  // A log line clears the progress line first; the progress is drawn again after it.
+  const unhook = onBeforeLogLine(() => progress.clear());
   let report: RunReport = { rows: 0 };
   try {
     const result = await runImport(
@@ -138,6 +141,7 @@ async function importOnce(config: Config, options: ImportCommandOptions, context
     return { result: { ...result, run }, metrics: metricsSnapshot(services.store, run) };
   } finally {
     progress.stop();
+    unhook();
     interrupt.dispose();
     await services.close();
   }
