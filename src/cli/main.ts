@@ -46,7 +46,7 @@ Examples:
   $ connect-sync status                             recent runs, watermarks, retries
   $ connect-sync -c /etc/connect-sync/connect-sync.config.yaml import --scheduled -q
 
-Exit codes: 0 done · 1 some contacts failed · 2 config or usage error · 3 could not complete · 4 another import holds the lock`,
+Exit codes: 0 done · 1 some contacts failed (now, or still from an earlier run) · 2 config or usage error · 3 could not complete · 4 another import holds the lock`,
   );
   return program;
 }
