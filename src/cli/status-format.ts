@@ -192,6 +192,7 @@ export function statusJson(input: StatusInput): object {
     runs: input.runs.map((run) => ({
       id: run.id,
       kind: run.kind,
+      scheduled: run.scheduled === true,
       outcome: run.outcome,
       pid: run.pid,
       host: run.host,

@@ -51,7 +51,7 @@ describe('import --scheduled, --max-minutes, pings and the metrics file', () => 
     expect(result.code, result.stderr).toBe(3);
     expect(result.stderr).toContain('stopped after --max-minutes 0.0001');
     const run = (await statusJson(project)).runs[0];
-    expect(run).toMatchObject({ outcome: 'failed', error: 'stopped after --max-minutes 0.0001' });
+    expect(run).toMatchObject({ outcome: 'failed', error: 'stopped after --max-minutes 0.0001', scheduled: true });
     expect(pings()).toEqual(['POST <url>/start', 'POST <url>/fail']);
     expect(monitor.requests[1]!.body).toContain('Connect import FAILED: stopped after --max-minutes 0.0001');
     expect(readFileSync(metricsPath, 'utf8')).toMatch(/^connect_sync_last_run_exit_code 3$/m);
@@ -78,7 +78,7 @@ describe('import --scheduled, --max-minutes, pings and the metrics file', () => 
     // No sample timestamps: every sample line is `name{labels} value`.
     for (const line of metrics.split('\n').filter((each) => each !== '' && !each.startsWith('#'))) expect(line.split(' ')).toHaveLength(2);
     expect(`${result.stderr}${metrics}`).not.toContain(PING_SECRET);
-    expect((await statusJson(project)).runs[0].id).toBe(summary.runId);
+    expect((await statusJson(project)).runs[0]).toMatchObject({ id: summary.runId, scheduled: true });
   });
 
   it('does nothing on later firings in the same window: exit 0, no calls, no mail, no ping, no metrics', async () => {

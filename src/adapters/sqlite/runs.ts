@@ -101,11 +101,11 @@ export function runTable(db: Db, alive: IsProcessAlive) {
   );
   const setMail = db.prepare('UPDATE runs SET mail = ? WHERE id = ?');
   const lastCompleted = db.prepare<[], RunRow>(
-    `SELECT * FROM runs WHERE kind = 'import' AND outcome IN ('ok', 'contacts_failed') ORDER BY started_at DESC LIMIT 1`,
+    `SELECT * FROM runs WHERE kind = 'import' AND outcome IN ('ok', 'contacts_failed') ORDER BY started_at DESC, rowid DESC LIMIT 1`,
   );
   const scheduledDone = db.prepare<[string], RunRow>(
     `SELECT * FROM runs WHERE kind = 'import' AND scheduled = 1 AND outcome IN ('ok', 'contacts_failed') AND started_at >= ?
-     ORDER BY started_at DESC LIMIT 1`,
+     ORDER BY started_at DESC, rowid DESC LIMIT 1`,
   );
 
   function changedOne(result: BetterSqlite3.RunResult, runId: string): void {
