@@ -96,6 +96,7 @@ const input: StatusInput = {
   runs,
   watermarks,
   retries: 3,
+  stillFailing: 2,
   lockHolder: { pid: 4242, host: 'sync-01', since: '2026-11-01T07:00:00.000Z' },
   timeZone: 'America/New_York',
   now: new Date('2026-11-01T07:12:30.000Z'),
@@ -179,10 +180,11 @@ describe('formatStatus', () => {
   });
 
   it('says "none yet" and "free" for a new state file', () => {
-    const empty = formatStatus({ runs: [], watermarks: [], retries: 0, timeZone: 'Asia/Kolkata', now: input.now });
+    const empty = formatStatus({ runs: [], watermarks: [], retries: 0, stillFailing: 0, timeZone: 'Asia/Kolkata', now: input.now });
     expect(empty).toContain('Recent runs: none yet');
     expect(empty).toContain('Watermarks: none yet');
     expect(empty).toContain('Contacts waiting for retry: none');
+    expect(empty).toContain('Contacts still failing (data errors not yet fixed in Connect): none');
     expect(empty).toContain('Lock: free');
   });
 
@@ -202,7 +204,7 @@ describe('statusJson', () => {
   };
 
   it('has stable top-level keys', () => {
-    expect(Object.keys(json)).toEqual(['generatedAt', 'timeZone', 'lock', 'retriesWaiting', 'runs', 'watermarks']);
+    expect(Object.keys(json)).toEqual(['generatedAt', 'timeZone', 'lock', 'retriesWaiting', 'stillFailing', 'runs', 'watermarks']);
     expect(json.generatedAt).toBe('2026-11-01T07:12:30.000Z');
     expect(json.retriesWaiting).toBe(3);
     expect(json.lock).toEqual({ held: true, pid: 4242, host: 'sync-01', since: '2026-11-01T07:00:00.000Z' });

@@ -1,6 +1,6 @@
 /**
  * What `connect-sync status` prints (product.md §2): recent runs, each filter's watermark,
- * contacts waiting for retry, and who holds the lock. `formatStatus` is for people (aligned
+ * contacts waiting for retry, contacts still failing, and who holds the lock. `formatStatus` is for people (aligned
  * columns, times in Connect's zone); `statusJson` is for monitoring (stable keys, ISO
  * times, `null` rather than missing keys). Both are pure: the caller reads the state.
  */
@@ -13,6 +13,8 @@ export interface StatusInput {
   watermarks: readonly Watermark[];
   /** Contacts waiting in the retry table. */
   retries: number;
+  /** Contacts whose data errors are not yet fixed in Connect (still failing, product.md §6). */
+  stillFailing: number;
   lockHolder?: LockHolder;
   /** `connect.timeZone`: the zone people read times in. */
   timeZone: string;
@@ -169,6 +171,7 @@ export function formatStatus(input: StatusInput): string {
     ...watermarksSection(input),
     '',
     `Contacts waiting for retry: ${retries}`,
+    `Contacts still failing (data errors not yet fixed in Connect): ${input.stillFailing === 0 ? 'none' : count.format(input.stillFailing)}`,
     lockLine(input),
   ].join('\n');
 }
@@ -185,9 +188,11 @@ export function statusJson(input: StatusInput): object {
       ? { held: true, pid: input.lockHolder.pid, host: input.lockHolder.host, since: input.lockHolder.since }
       : { held: false, pid: null, host: null, since: null },
     retriesWaiting: input.retries,
+    stillFailing: input.stillFailing,
     runs: input.runs.map((run) => ({
       id: run.id,
       kind: run.kind,
+      scheduled: run.scheduled === true,
       outcome: run.outcome,
       pid: run.pid,
       host: run.host,
@@ -197,6 +202,7 @@ export function statusJson(input: StatusInput): object {
       matched: run.counts.matched,
       imported: run.counts.imported,
       errors: run.counts.errors,
+      stillFailing: run.counts.stillFailing ?? 0,
       warnings: run.counts.warnings,
       created: run.counts.created,
       updated: run.counts.updated,

@@ -18,6 +18,7 @@ export const SECRET_PATHS = [
   ['cadence', 'apiKey'],
   ['cadence', 'apiSecret'],
   ['notification', 'smtp', 'pass'],
+  ['notification', 'pingUrl'],
 ] as const;
 
 export interface ParseConfigOptions {

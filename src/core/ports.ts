@@ -21,6 +21,7 @@ import type {
   OptOutChange,
   Severity,
 } from './types.js';
+import type { StillFailingChanges, StillFailingRow } from './still-failing.js';
 
 export interface FetchOptions {
   /** Only contacts modified at or after this instant (inclusive, to the second). Absent: all. */
@@ -100,6 +101,8 @@ export interface RunCounts extends FilterCounts {
   perFilter: Record<string, FilterCounts>;
   /** The opt-out write-back's share of the run. */
   writeBack: { written: number; failed: number; skipped: number };
+  /** Contacts whose data errors from earlier runs are not yet fixed in Connect (absent before it was counted). */
+  stillFailing?: number;
 }
 
 export interface RunRecord {
@@ -119,6 +122,8 @@ export interface RunRecord {
   mail?: { sent: boolean; at: string; error?: string };
   /** Notes for the operator (`filter 70542 re-imported in full: mapping changed`). */
   notes: string[];
+  /** Started by `import --scheduled`. */
+  scheduled?: boolean;
 }
 
 export interface Watermark {
@@ -173,7 +178,7 @@ export interface StateStore {
   releaseLock(): void;
   lockHolder(): LockHolder | undefined;
 
-  startRun(kind: RunKind): RunRecord;
+  startRun(kind: RunKind, options?: { scheduled?: boolean }): RunRecord;
   /** Replaces the counts of a running run (progress survives a kill). */
   updateRunCounts(runId: string, counts: RunCounts): void;
   finishRun(runId: string, result: { outcome: Exclude<RunOutcome, 'running' | 'interrupted'>; counts: RunCounts; error?: string; reportPath?: string; notes?: string[] }): void;
@@ -217,6 +222,13 @@ export interface StateStore {
   setOptOutPosition(position: OptOutPosition & { seen: string[] }): void;
   recordConsent(contactId: string, consent: CadenceConsent): void;
   getConsent(contactIds: readonly string[]): Map<string, CadenceConsent>;
+
+  /** Every still-failing row (small: contacts with unfixed data errors). */
+  listStillFailing(): StillFailingRow[];
+  /** Applies what planStillFailing decided at the end of run `runId`, in one transaction. */
+  applyStillFailing(runId: string, changes: StillFailingChanges): void;
+  /** Contacts still failing from runs other than `exceptRunId` (all of them without it). */
+  countStillFailing(exceptRunId?: string): number;
 
   close(): void;
 }

@@ -3,7 +3,7 @@
  * functions; no I/O, no clock.
  */
 import { DateTime } from 'luxon';
-import type { FilterCounts, RunCounts } from '../core/ports.js';
+import type { FilterCounts, RunCounts, RunRecord } from '../core/ports.js';
 
 /** `1 error`, `2 errors`. */
 export function plural(count: number, noun: string): string {
@@ -19,8 +19,19 @@ export function formatImportedSplit(counts: Pick<RunCounts, 'created' | 'updated
 export function formatCounts(counts: RunCounts): string {
   return (
     `${counts.matched} matched, ${counts.imported} imported (${formatImportedSplit(counts)}), ` +
-    `${plural(counts.errors, 'error')}, ${plural(counts.warnings, 'warning')}`
+    `${plural(counts.errors, 'error')}, ${plural(counts.warnings, 'warning')}` +
+    (counts.stillFailing ? `, ${counts.stillFailing} still failing from earlier runs` : '')
   );
+}
+
+/**
+ * The run in one line, for a monitor's ping body: `Connect import completed: 12 matched,
+ * 10 imported, 2 errors, 3 still failing` or `Connect import FAILED: <reason>`.
+ */
+export function oneLineSummary(run: Pick<RunRecord, 'outcome' | 'counts' | 'error' | 'id'>): string {
+  const { counts } = run;
+  if (run.outcome === 'failed' || run.outcome === 'interrupted') return `Connect import FAILED: ${oneLine(run.error ?? 'interrupted', 200)} (run ${run.id})`;
+  return `Connect import completed: ${counts.matched} matched, ${counts.imported} imported, ${counts.errors} errors, ${counts.stillFailing ?? 0} still failing (run ${run.id})`;
 }
 
 /** The write-back's share: `3 written, 1 failed`, plus the skipped ones when there are any. */

@@ -15,6 +15,7 @@ import { planContact, type PlanItem } from '../plan.js';
 import { BatchPusher } from './pusher.js';
 import { describeStart, filterStart, planFilter, planLookups, type ContactKey, type FilterStart, type PlannedContact } from './planner.js';
 import { RunTally } from './tally.js';
+import { settleStillFailing } from './settle-still-failing.js';
 import type { CadenceContact, ContactIssue } from '../types.js';
 
 export type ProgressEvent =
@@ -49,6 +50,8 @@ export interface ImportOptions {
   full?: boolean;
   /** Only these configured filters. */
   filterIds?: readonly number[];
+  /** Started by `import --scheduled` (recorded on the run). */
+  scheduled?: boolean;
 }
 
 /** Which configured filters a run reads; `--filter` must name configured ones. */
@@ -98,28 +101,30 @@ export async function runImport(config: Config, deps: ImportDeps, options: Impor
   const { store, logger } = deps;
   store.acquireLock({ pid: process.pid, host: hostname() });
   try {
-    const run = store.startRun('import');
+    const run = store.startRun('import', { scheduled: options.scheduled === true });
     const log = logger.child({ runId: run.id });
     const tally = new RunTally(config.criteria.filterIds);
     const notes: string[] = [];
+    const readInFull: number[] = [];
     log.info({ filters: filterIds, full: options.full === true }, 'import started');
     let failure: unknown;
     try {
       if (deps.writeBack) Object.assign(tally.writeBack, await deps.writeBack(run.id));
       const setup = await prepareRun(config, deps);
       for (const warning of setup.warnings) log.warn({ warning }, 'config warning');
-      const watermarks = await importFilters(config, { ...deps, logger: log }, { run, tally, setup, filterIds, full: options.full === true, notes });
+      const watermarks = await importFilters(config, { ...deps, logger: log }, { run, tally, setup, filterIds, full: options.full === true, notes, readInFull });
       store.setWatermarks(watermarks);
     } catch (error) {
       // Stopped by a signal: whatever the abort surfaced as, the reason is the interruption.
       failure = deps.signal?.aborted ? deps.signal.reason : error;
       tally.abandonPending();
     }
-    const counts = tally.counts();
+    const stillFailing = settleStillFailing(store, { runId: run.id, tally, completed: failure === undefined, configured: config.criteria.filterIds, readInFull });
+    const counts = { ...tally.counts(), stillFailing };
     const reportPath = await deps.writeReport?.({ ...run, counts, notes });
     if (failure === undefined) {
-      store.finishRun(run.id, { outcome: counts.errors > 0 ? 'contacts_failed' : 'ok', counts, notes, reportPath });
-      log.info({ matched: counts.matched, imported: counts.imported, errors: counts.errors, warnings: counts.warnings }, 'import finished');
+      store.finishRun(run.id, { outcome: counts.errors + stillFailing > 0 ? 'contacts_failed' : 'ok', counts, notes, reportPath });
+      log.info({ matched: counts.matched, imported: counts.imported, errors: counts.errors, warnings: counts.warnings, stillFailing }, 'import finished');
     } else {
       const reason = failure instanceof Error ? failure.message : String(failure);
       store.finishRun(run.id, { outcome: 'failed', counts, error: reason, notes, reportPath });
@@ -138,6 +143,8 @@ interface RunState {
   filterIds: readonly number[];
   full: boolean;
   notes: string[];
+  /** Filters read in full, to the end, by this run (still-failing.ts). */
+  readInFull: number[];
 }
 
 /**
@@ -194,6 +201,7 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
         deps.onProgress?.({ type: 'fetched', filterId, contacts: page.contacts.length });
       }
       watermarks.push(nextWatermark(start, newest.key));
+      if (start.since === undefined) state.readInFull.push(filterId);
     }
     await resendRetries([...waiting.values()], store, pusher, tally, record, config.optOut !== undefined);
     record.flush();

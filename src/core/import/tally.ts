@@ -12,6 +12,7 @@
  */
 import type { FilterCounts, RunCounts } from '../ports.js';
 import type { ConfirmedOutcome } from '../types.js';
+import type { ContactOutcome } from '../still-failing.js';
 
 // A contact's state: its outcome in the low bits, WARNED on top.
 const PENDING = 0;
@@ -92,6 +93,14 @@ export class RunTally {
     const slot = this.find(Number(contactId));
     const mask = slot < 0 ? 0 : this.masks[slot]!;
     return this.filterIds.filter((_, index) => (mask & (1 << index)) !== 0);
+  }
+
+  /** What the run did with a contact so far (still-failing.ts). */
+  outcomeOf(contactId: string): ContactOutcome {
+    const slot = this.find(Number(contactId));
+    if (slot < 0) return 'unseen';
+    const outcome = this.states[slot]! & OUTCOME_BITS;
+    return outcome === PENDING ? 'pending' : outcome === FAILED ? 'failed' : 'imported';
   }
 
   imported(contactId: string, outcome: ConfirmedOutcome): void {
