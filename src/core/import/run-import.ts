@@ -15,7 +15,7 @@ import { planContact, type PlanItem } from '../plan.js';
 import { BatchPusher } from './pusher.js';
 import { describeStart, filterStart, planFilter, planLookups, type ContactKey, type FilterStart, type PlannedContact } from './planner.js';
 import { RunTally } from './tally.js';
-import type { CadenceContact, ContactIssue } from '../types.js';
+import type { ContactIssue } from '../types.js';
 
 export type ProgressEvent =
   | { type: 'filter'; filterId: number; reason: FilterStart['reason'] }
@@ -195,7 +195,7 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
       }
       watermarks.push(nextWatermark(start, newest.key));
     }
-    await resendRetries([...waiting.values()], store, pusher, tally, record, config.optOut !== undefined);
+    await resendRetries([...waiting.values()], pusher, tally);
     record.flush();
     await pusher.drain();
     return watermarks;
@@ -212,7 +212,7 @@ async function apply(planned: PlannedContact, pusher: BatchPusher, tally: RunTal
   const { mapped } = planned;
   if (mapped.issues.length > 0) record.add(mapped.contactId, mapped.reportFields, mapped.issues);
   if (planned.sighting === 'same') return;
-  const { item, onConfirmed } = planned.sighting === 'newer' ? replan(planned, pusher, store) : { item: planned.item, onConfirmed: true };
+  const item = planned.sighting === 'newer' ? replan(planned, pusher, store) : planned.item;
   switch (item.action) {
     case 'error':
       tally.failed(item.contactId);
@@ -223,28 +223,9 @@ async function apply(planned: PlannedContact, pusher: BatchPusher, tally: RunTal
       return;
     case 'create':
     case 'update':
-      await pusher.add({
-        payload: item.payload,
-        report: mapped.reportFields,
-        replacesConfirmed: item.action === 'update',
-        wire: onConfirmed ? wirePayload(item) : undefined,
-      });
+      // What of it goes on the wire is the consent gate's decision, when the batch leaves.
+      await pusher.add({ payload: item.payload, report: mapped.reportFields, replacesConfirmed: item.action === 'update' });
   }
-}
-
-/**
- * What an update sends when its opt-out did not change since Cadence confirmed it: the
- * payload without `optedOut`, so Cadence keeps what it has. A student may have texted STOP
- * since this run read the optouts feed; sending the old consent again would reverse it
- * (§5). Only against a confirmed payload: planned against a send still unanswered (which
- * may yet fail, or be replaced before it leaves), an update is sent whole. An update that
- * changes nothing is a resend whose earlier fate is unknown: sent whole too.
- */
-function wirePayload(item: Extract<PlanItem, { action: 'create' | 'update' }>): CadenceContact | undefined {
-  if (item.action !== 'update' || item.payload.optedOut === undefined) return undefined;
-  if ('optedOut' in item.changes || Object.keys(item.changes).length === 0) return undefined;
-  const { optedOut: _unchanged, ...wire } = item.payload;
-  return wire;
 }
 
 /**
@@ -253,14 +234,13 @@ function wirePayload(item: Extract<PlanItem, { action: 'create' | 'update' }>): 
  * way, nothing known when that send outlived its retries, else what the state file has
  * confirmed by now. Planned against the confirmed payload of when its page was read, a
  * version changed back (A → B → A) would be "unchanged" and leave Cadence with B.
- * `onConfirmed`: the plan's baseline is a payload Cadence confirmed.
  */
-function replan(planned: PlannedContact, pusher: BatchPusher, store: Pick<StateStore, 'getConfirmed'>): { item: PlanItem; onConfirmed: boolean } {
+function replan(planned: PlannedContact, pusher: BatchPusher, store: Pick<StateStore, 'getConfirmed'>): PlanItem {
   const { mapped } = planned;
-  if (mapped.payload === undefined) return { item: planned.item, onConfirmed: true };
+  if (mapped.payload === undefined) return planned.item;
   const last = pusher.unsettled(mapped.contactId);
-  if (last === undefined) return { item: planContact(mapped, store.getConfirmed([mapped.contactId]).get(mapped.contactId)), onConfirmed: true };
-  return { item: planContact(mapped, last === 'unknown' ? undefined : last), onConfirmed: false };
+  if (last === undefined) return planContact(mapped, store.getConfirmed([mapped.contactId]).get(mapped.contactId));
+  return planContact(mapped, last === 'unknown' ? undefined : last);
 }
 
 /**
@@ -280,30 +260,13 @@ function superseding(planned: PlannedContact, store: Pick<StateStore, 'removeRet
 /**
  * Contacts that outlived their retries last time, and that no filter returned in this run,
  * are sent again from the payload stored then, although Connect has not changed them
- * (product.md §4). An opt-out Cadence reported since is kept.
+ * (product.md §4). The consent gate keeps any opt-out Cadence reported since.
  */
-async function resendRetries(
-  retries: readonly RetryEntry[],
-  store: StateStore,
-  pusher: BatchPusher,
-  tally: RunTally,
-  record: IssueRecorder,
-  usesConsent: boolean,
-): Promise<void> {
-  if (retries.length === 0) return;
-  const consent = usesConsent ? store.getConsent(retries.map((entry) => entry.contactId)) : new Map();
+async function resendRetries(retries: readonly RetryEntry[], pusher: BatchPusher, tally: RunTally): Promise<void> {
   for (const entry of retries) {
     tally.sight(entry.contactId, -1, entry.filterIds);
-    const payload = { ...entry.payload };
-    const report = { firstName: payload.firstName, lastName: payload.lastName, mobileNumber: payload.mobileNumber };
-    const reported = consent.get(entry.contactId);
-    if (reported?.optedOut === true && payload.optedOut === false) {
-      delete payload.optedOut;
-      record.add(entry.contactId, report, [
-        { severity: 'warning', code: 'OPT_OUT_CONFLICT', message: `Cadence reported an opt-out at ${reported.changedAt}; the retried payload would have opted the contact back in` },
-      ]);
-    }
-    await pusher.add({ payload, report, replacesConfirmed: true });
+    const { firstName, lastName, mobileNumber } = entry.payload;
+    await pusher.add({ payload: entry.payload, report: { firstName, lastName, mobileNumber }, replacesConfirmed: true });
   }
 }
 
