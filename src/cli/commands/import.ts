@@ -113,6 +113,7 @@ export function importSummary(result: ImportResult): Record<string, unknown> {
     updated: run.counts.updated,
     unchanged: run.counts.unchanged,
     errors: run.counts.errors,
+    notProcessed: run.counts.notProcessed ?? 0,
     warnings: run.counts.warnings,
     perFilter: run.counts.perFilter,
     writeBack: run.counts.writeBack,

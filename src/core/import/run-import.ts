@@ -113,7 +113,6 @@ export async function runImport(config: Config, deps: ImportDeps, options: Impor
     } catch (error) {
       // Stopped by a signal: whatever the abort surfaced as, the reason is the interruption.
       failure = deps.signal?.aborted ? deps.signal.reason : error;
-      tally.abandonPending();
     }
     const counts = tally.counts();
     const reportPath = await deps.writeReport?.({ ...run, counts, notes });

@@ -1,7 +1,8 @@
 /**
  * Counts of one run (product.md §6): every distinct contact the filters returned is
- * matched once, and ends either imported (created, updated, unchanged) or as an error;
- * so `matched = imported + errors` holds by construction. Per filter, a contact counts in
+ * matched once, and ends imported (created, updated, unchanged), as an error, or, when
+ * the run stops early, not processed (no outcome yet); so `matched = imported + errors +
+ * notProcessed` holds by construction. Per filter, a contact counts in
  * every filter that returned it.
  *
  * A first import may see a million contacts, and the run's counts are stored after every
@@ -113,25 +114,17 @@ export class RunTally {
   }
 
   /**
-   * Ends a run that could not complete: contacts still without an outcome were not
-   * imported, so they count as errors and `matched = imported + errors` holds (product.md §6).
+   * The counts so far. Contacts still pending are `notProcessed`: neither imported nor an
+   * error (they have no report row); once a run completes, none is left.
    */
-  abandonPending(): void {
-    for (let slot = 0; this.total.pending > 0 && slot < this.size; slot++) {
-      const state = this.states[slot]!;
-      if ((state & OUTCOME_BITS) === PENDING) this.change(slot, FAILED | (state & WARNED), this.masks[slot]!);
-    }
-  }
-
-  /** The counts so far; contacts still pending count as neither imported nor error. */
   counts(): RunCounts {
     const perFilter: Record<string, FilterCounts> = {};
     this.filterIds.forEach((id, index) => {
-      const { matched, imported, errors, warnings } = this.perFilter[index]!;
-      perFilter[String(id)] = { matched, imported, errors, warnings };
+      const { matched, imported, errors, warnings, pending } = this.perFilter[index]!;
+      perFilter[String(id)] = { matched, imported, errors, warnings, notProcessed: pending };
     });
-    const { matched, imported, errors, warnings, created, updated, unchanged } = this.total;
-    return { matched, imported, errors, warnings, created, updated, unchanged, perFilter, writeBack: { ...this.writeBack } };
+    const { matched, imported, errors, warnings, created, updated, unchanged, pending } = this.total;
+    return { matched, imported, errors, warnings, notProcessed: pending, created, updated, unchanged, perFilter, writeBack: { ...this.writeBack } };
   }
 
   private settle(contactId: string, outcome: number): void {
