@@ -102,6 +102,8 @@ export type IssueCode =
   | 'UNKNOWN_USER_ID'
   | 'OPT_OUT_CONFLICT'
   | 'CADENCE_UNAVAILABLE'
+  | 'FUTURE_MODIFIED_DATE'
+  | 'INVALID_RECORD'
   | (string & {});
 
 export interface ContactIssue {

@@ -46,8 +46,10 @@ export async function* planImport(config: Config, deps: DryRunDeps, options: Imp
   const actions = new Map<string, PlanItem['action']>();
   const waiting = new Set(deps.store.listRetries().map((entry) => entry.contactId));
   const lookups = planLookups(deps.store, config.optOut !== undefined);
+  // The dry run plans as a run starting now would.
+  const runStartedAt = new Date();
   for (const filterId of filterIds) {
-    const start = filterStart({ config, filterId, names: setup.names, watermark: deps.store.getWatermark(filterId), full: options.full === true });
+    const start = filterStart({ config, filterId, names: setup.names, watermark: deps.store.getWatermark(filterId), full: options.full === true, runStartedAt });
     yield { type: 'filter', start, note: describeStart(start) };
     const pages = planFilter({
       sources: { connect: deps.connect, store: deps.store },
@@ -57,6 +59,7 @@ export async function* planImport(config: Config, deps: DryRunDeps, options: Imp
       tally,
       lookups,
       newest: {},
+      runStartedAt,
       signal: deps.signal,
     });
     for await (const page of pages) {

@@ -15,6 +15,7 @@ import { planContact, type PlanItem } from '../plan.js';
 import { BatchPusher } from './pusher.js';
 import { describeStart, filterStart, planFilter, planLookups, type ContactKey, type FilterStart, type PlannedContact } from './planner.js';
 import { RunTally } from './tally.js';
+import { nextWatermark } from '../watermark.js';
 import type { ContactIssue } from '../types.js';
 
 export type ProgressEvent =
@@ -166,7 +167,8 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
   try {
     const watermarks: Omit<Watermark, 'updatedAt'>[] = [];
     for (const filterId of state.filterIds) {
-      const start = filterStart({ config, filterId, names: setup.names, watermark: store.getWatermark(filterId), full: state.full });
+      const runStartedAt = new Date(run.startedAt);
+      const start = filterStart({ config, filterId, names: setup.names, watermark: store.getWatermark(filterId), full: state.full, runStartedAt });
       const why = describeStart(start);
       if (why) {
         state.notes.push(why);
@@ -182,6 +184,7 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
         tally,
         lookups,
         newest,
+        runStartedAt,
         signal,
       });
       for await (const page of pages) {
@@ -192,7 +195,7 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
         record.flush(ISSUE_ROWS_PER_WRITE);
         deps.onProgress?.({ type: 'fetched', filterId, contacts: page.contacts.length });
       }
-      watermarks.push(nextWatermark(start, newest.key));
+      watermarks.push(nextWatermark(start, newest.key, runStartedAt));
     }
     await resendRetries([...waiting.values()], pusher, tally);
     record.flush();
@@ -267,23 +270,6 @@ async function resendRetries(retries: readonly RetryEntry[], pusher: BatchPusher
     const { firstName, lastName, mobileNumber } = entry.payload;
     await pusher.add({ payload: entry.payload, report: { firstName, lastName, mobileNumber }, replacesConfirmed: true });
   }
-}
-
-/** The filter's watermark after a finished run. */
-function nextWatermark(start: FilterStart, newest: ContactKey | undefined): Omit<Watermark, 'updatedAt'> {
-  const previous = start.previous;
-  const keepPrevious =
-    newest === undefined ||
-    (previous !== undefined && start.reason === 'incremental' && Date.parse(previous.modifiedAt) > newest.modifiedAtMs);
-  if (keepPrevious) {
-    return {
-      filterId: start.filterId,
-      modifiedAt: previous?.modifiedAt ?? new Date(0).toISOString(),
-      contactId: previous?.contactId ?? '0',
-      fingerprint: start.fingerprint,
-    };
-  }
-  return { filterId: start.filterId, modifiedAt: newest.modifiedAt, contactId: newest.contactId, fingerprint: start.fingerprint };
 }
 
 /** Report rows written in one transaction, at most, while pages are read. */
