@@ -76,6 +76,11 @@ export async function* planImport(config: Config, deps: DryRunDeps, options: Imp
         actions.set(event.item.contactId, event.item.action);
         yield event;
       }
+      for (const { key, contactId, report, issue } of page.unreadable) {
+        actions.set(key, 'error');
+        const item: PlanItem = { action: 'error', contactId, issues: [issue] };
+        yield { type: 'contact', item, filterIds: [filterId], name: `${report.firstName} ${report.lastName}`.trim(), mobileNumber: report.mobileNumber, source: 'connect' };
+      }
     }
   }
   // As in the run: the retry table goes last, without the contacts a filter returned.

@@ -11,6 +11,7 @@ import type { ConnectSource, StateStore, Watermark } from '../ports.js';
 import type { ResolvedNames } from '../resolve-attributes.js';
 import type { ConnectContact, ContactIssue } from '../types.js';
 import type { RunTally } from './tally.js';
+import { splitUnreadable, type UnreadableRecord } from './unreadable.js';
 import { compareKeys, contactKey, FUTURE_SKEW_MS, futureAfterMs, startFrom, type ContactKey, type FilterStart } from '../watermark.js';
 
 export { compareKeys, contactKey, type ContactKey, type FilterStart, type StartReason } from '../watermark.js';
@@ -59,6 +60,8 @@ export interface PlannedContact {
 export interface PlannedPage {
   filterId: number;
   contacts: PlannedContact[];
+  /** Records that cannot be read, already counted as matched (product.md §8). */
+  unreadable: UnreadableRecord[];
 }
 
 export interface PlanSources {
@@ -108,7 +111,8 @@ export async function* planFilter(input: {
       // Between slices, a turn of the event loop: answers that arrived meanwhile (the next
       // page, a batch's status) are read now rather than after the whole page.
       if (first > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      yield { filterId: start.filterId, contacts: planSlice(page.slice(first, first + PLAN_SLICE)) };
+      const { readable, unreadable } = splitUnreadable(page.slice(first, first + PLAN_SLICE), rules, tally, start.filterId);
+      yield { filterId: start.filterId, contacts: planSlice(readable), unreadable };
     }
   }
 

@@ -15,6 +15,7 @@ import { planContact, type PlanItem } from '../plan.js';
 import { BatchPusher } from './pusher.js';
 import { describeStart, filterStart, planFilter, planLookups, type ContactKey, type FilterStart, type PlannedContact } from './planner.js';
 import { RunTally } from './tally.js';
+import type { UnreadableRecord } from './unreadable.js';
 import { nextWatermark } from '../watermark.js';
 import type { ContactIssue } from '../types.js';
 
@@ -192,6 +193,10 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
         for (const planned of page.contacts) {
           await apply(waiting.delete(planned.mapped.contactId) ? superseding(planned, store) : planned, pusher, tally, record, store);
         }
+        for (const unreadable of page.unreadable) {
+          tally.failed(unreadable.key);
+          record.addUnreadable(unreadable);
+        }
         record.flush(ISSUE_ROWS_PER_WRITE);
         deps.onProgress?.({ type: 'fetched', filterId, contacts: page.contacts.length });
       }
@@ -296,6 +301,12 @@ class IssueRecorder {
     for (const issue of issues) {
       this.rows.push({ contactId, ...report, filterIds, severity: issue.severity, code: issue.code, message: issue.message });
     }
+  }
+
+  /** An unreadable record's row: under its id as read, in the filters its own key was counted in. */
+  addUnreadable(unreadable: UnreadableRecord): void {
+    const { contactId, report, issue, key } = unreadable;
+    this.rows.push({ contactId, ...report, filterIds: this.tally.filtersOf(key), severity: issue.severity, code: issue.code, message: issue.message });
   }
 
   /** Writes the rows added since the last flush, in one transaction (when there are at least `atLeast`). */

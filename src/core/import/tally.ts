@@ -52,6 +52,8 @@ export class RunTally {
   private readonly total = zero();
   private readonly perFilter: Counters[];
   readonly writeBack = { written: 0, failed: 0, skipped: 0 };
+  /** Unreadable records counted so far: each gets a key no contact id has (a negative number). */
+  private unreadables = 0;
 
   constructor(filterIds: readonly number[]) {
     if (filterIds.length > 31) throw new Error('at most 31 filters per run');
@@ -75,6 +77,12 @@ export class RunTally {
     // A newer version starts over: its outcome is the one that counts.
     this.change(slot, PENDING | (this.states[slot]! & WARNED), mask);
     return Number.isNaN(seen) ? 'new' : 'newer';
+  }
+
+  /** A key for one unreadable record (its raw id may be anything, or repeat): matched, and counted on its own. */
+  unreadableKey(): string {
+    this.unreadables += 1;
+    return String(-this.unreadables);
   }
 
   /** The mask bits of filter ids (unknown ones have none). */
