@@ -52,8 +52,8 @@ export class RunTally {
   private readonly total = zero();
   private readonly perFilter: Counters[];
   readonly writeBack = { written: 0, failed: 0, skipped: 0 };
-  /** Unreadable records counted so far: each gets a key no contact id has (a negative number). */
-  private unreadables = 0;
+  /** Raw ids of unreadable records that are not contact ids → the key each is counted under (a negative number). */
+  private readonly unreadables = new Map<string, string>();
 
   constructor(filterIds: readonly number[]) {
     if (filterIds.length > 31) throw new Error('at most 31 filters per run');
@@ -79,10 +79,19 @@ export class RunTally {
     return Number.isNaN(seen) ? 'new' : 'newer';
   }
 
-  /** A key for one unreadable record (its raw id may be anything, or repeat): matched, and counted on its own. */
-  unreadableKey(): string {
-    this.unreadables += 1;
-    return String(-this.unreadables);
+  /**
+   * The key an unreadable record is counted under: its contactid when that is one (a
+   * contact whose date or a value cannot be read), else a key no contact id has, one per
+   * raw id, so a record returned by two filters is one contact, as its report row is.
+   */
+  unreadableKey(rawId: string): string {
+    if (/^0*[1-9]\d*$/.test(rawId) && Number.isSafeInteger(Number(rawId))) return rawId;
+    let key = this.unreadables.get(rawId);
+    if (key === undefined) {
+      key = String(-(this.unreadables.size + 1));
+      this.unreadables.set(rawId, key);
+    }
+    return key;
   }
 
   /** The mask bits of filter ids (unknown ones have none). */

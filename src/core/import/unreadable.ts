@@ -18,9 +18,9 @@ export interface UnreadableRecord {
 }
 
 /**
- * Splits a slice of a page into the contacts to plan and the unreadable records, counted
- * as matched in `filterId` under a key of their own. The usual slice has none: one pass
- * over it, nothing copied.
+ * Splits a slice of a page into the contacts to plan and the unreadable records not yet
+ * counted in this run, counted now as matched in `filterId` (see RunTally.unreadableKey).
+ * The usual slice has none: one pass over it, nothing copied.
  */
 export function splitUnreadable(
   slice: readonly ConnectContact[],
@@ -36,8 +36,9 @@ export function splitUnreadable(
       readable.push(contact);
       continue;
     }
-    const key = tally.unreadableKey();
-    tally.sight(key, 0, filterId);
+    const key = tally.unreadableKey(contact.contactId);
+    // Already counted in this run (another filter returned it): counted and reported once.
+    if (tally.sight(key, 0, filterId) === 'same') continue;
     const text = (attribute: string) => attributeText(contact.attributes[attribute]);
     unreadable.push({
       key,
