@@ -36,7 +36,8 @@ export function registerImport(program: Command): void {
       'after',
       `
 Exit codes: 0 done, no contact failed · 1 done, some contacts failed (see the report)
-· 2 config or usage error · 3 could not complete · 4 another import holds the lock
+· 2 config or usage error · 3 could not complete (contacts read but not settled are
+counted as "not processed"; the next run takes them up) · 4 another import holds the lock
 
 Examples:
   $ connect-sync import                         the nightly job, by hand

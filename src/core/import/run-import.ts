@@ -203,11 +203,11 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
       watermarks.push(nextWatermark(start, newest.key, runStartedAt));
     }
     await resendRetries([...waiting.values()], pusher, tally);
-    record.flush();
+    record.flushAll();
     await pusher.drain();
     return watermarks;
   } catch (error) {
-    record.flush();
+    record.flushAll();
     // Whatever is in flight is still recorded when Cadence confirms it; nothing else moves.
     await pusher.settle();
     throw error;
@@ -288,6 +288,7 @@ const ISSUE_ROWS_PER_WRITE = 500;
  */
 class IssueRecorder {
   private rows: RunIssue[] = [];
+  private unreadable: UnreadableRecord[] = [];
 
   constructor(
     private readonly store: Pick<StateStore, 'addIssues'>,
@@ -303,10 +304,22 @@ class IssueRecorder {
     }
   }
 
-  /** An unreadable record's row: under its id as read, in the filters its own key was counted in. */
+  /**
+   * An unreadable record's row, kept until the run ends: a readable version of the contact
+   * read later in the run (another filter, a change) replaces it, and then the row goes.
+   */
   addUnreadable(unreadable: UnreadableRecord): void {
-    const { contactId, report, issue, key } = unreadable;
-    this.rows.push({ contactId, ...report, filterIds: this.tally.filtersOf(key), severity: issue.severity, code: issue.code, message: issue.message });
+    this.unreadable.push(unreadable);
+  }
+
+  /** Writes every row left, the unreadable records still counted as errors among them (one row each). */
+  flushAll(): void {
+    for (const { contactId, report, issue, key } of this.unreadable) {
+      if (!this.tally.isFailed(key)) continue;
+      this.rows.push({ contactId, ...report, filterIds: this.tally.filtersOf(key), severity: issue.severity, code: issue.code, message: issue.message });
+    }
+    this.unreadable = [];
+    this.flush();
   }
 
   /** Writes the rows added since the last flush, in one transaction (when there are at least `atLeast`). */

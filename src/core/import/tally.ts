@@ -125,6 +125,12 @@ export class RunTally {
     this.change(slot, this.states[slot]! | WARNED, this.masks[slot]!);
   }
 
+  /** Whether the contact's outcome in this run is an error. */
+  isFailed(contactId: string): boolean {
+    const slot = this.find(Number(contactId));
+    return slot >= 0 && (this.states[slot]! & OUTCOME_BITS) === FAILED;
+  }
+
   /** Contacts whose outcome is not known yet (in a batch in flight). */
   get pending(): number {
     return this.total.pending;
