@@ -8,6 +8,7 @@ function counts(partial: Partial<RunCounts> = {}): RunCounts {
     imported: 0,
     errors: 0,
     warnings: 0,
+    notProcessed: 0,
     created: 0,
     updated: 0,
     unchanged: 0,

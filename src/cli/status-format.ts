@@ -126,6 +126,7 @@ function runsSection(input: StatusInput): string[] {
   ]);
   const details = input.runs.flatMap((run) => [
     ...(run.error !== undefined ? [`  ${run.id}: ${run.error}`] : []),
+    ...((run.counts.notProcessed ?? 0) > 0 ? [`  ${run.id}: ${run.counts.notProcessed} contacts read but not processed (the next run takes them up)`] : []),
     ...(run.mail?.error !== undefined ? [`  ${run.id}: mail not sent: ${run.mail.error}`] : []),
     ...(run.reportPath !== undefined ? [`  ${run.id}: report ${run.reportPath}`] : []),
     ...run.notes.map((note) => `  ${run.id}: ${note}`),
@@ -203,6 +204,7 @@ export function statusJson(input: StatusInput): object {
       imported: run.counts.imported,
       errors: run.counts.errors,
       stillFailing: run.counts.stillFailing ?? 0,
+      notProcessed: run.counts.notProcessed ?? 0,
       warnings: run.counts.warnings,
       created: run.counts.created,
       updated: run.counts.updated,

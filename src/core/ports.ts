@@ -91,9 +91,16 @@ export interface FilterCounts {
   imported: number;
   errors: number;
   warnings: number;
+  /** Read, but no outcome yet when the run stopped early (absent in runs recorded before it was counted). */
+  notProcessed?: number;
 }
 
 export interface RunCounts extends FilterCounts {
+  /**
+   * Contacts read but neither imported nor an error when the run stopped early (the next
+   * run takes them up): `matched = imported + errors + notProcessed` (product.md §6).
+   */
+  notProcessed: number;
   created: number;
   updated: number;
   unchanged: number;

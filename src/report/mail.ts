@@ -108,6 +108,8 @@ function countBlocks({ run, config, filterNames }: RunMailInput): Block[] {
         ['Matched', String(counts.matched)],
         ['Imported', `${counts.imported} (${formatImportedSplit(counts)})`],
         ['Errors', String(counts.errors)],
+        // Only a run that stopped early has contacts read but not settled; the next run takes them up.
+        ...((counts.notProcessed ?? 0) > 0 ? [['Not processed', `${counts.notProcessed} (read, no outcome yet; the next run takes them up)`] as [string, string]] : []),
         ['Warnings', String(counts.warnings)],
         ['Still failing', `${counts.stillFailing ?? 0} (data errors of earlier runs not yet fixed in Connect)`],
         ...writeBack,

@@ -15,13 +15,21 @@ export function formatImportedSplit(counts: Pick<RunCounts, 'created' | 'updated
   return `${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged`;
 }
 
-/** One line for a whole run: `12 matched, 10 imported (3 created, 5 updated, 2 unchanged), 2 errors, 1 warning`. */
+/**
+ * One line for a whole run: `12 matched, 10 imported (3 created, 5 updated, 2 unchanged), 2 errors, 1 warning`;
+ * a run that stopped early adds `, 4 not processed` after the errors.
+ */
 export function formatCounts(counts: RunCounts): string {
   return (
     `${counts.matched} matched, ${counts.imported} imported (${formatImportedSplit(counts)}), ` +
-    `${plural(counts.errors, 'error')}, ${plural(counts.warnings, 'warning')}` +
+    `${plural(counts.errors, 'error')}${notProcessedText(counts)}, ${plural(counts.warnings, 'warning')}` +
     (counts.stillFailing ? `, ${counts.stillFailing} still failing from earlier runs` : '')
   );
+}
+
+/** `, 4 not processed` when a run stopped early with contacts read but not settled, else ''. */
+export function notProcessedText(counts: Pick<RunCounts, 'notProcessed'>): string {
+  return (counts.notProcessed ?? 0) > 0 ? `, ${counts.notProcessed} not processed` : '';
 }
 
 /**

@@ -17,6 +17,7 @@ export function emptyRunCounts(): RunCounts {
     imported: 0,
     errors: 0,
     warnings: 0,
+    notProcessed: 0,
     created: 0,
     updated: 0,
     unchanged: 0,

@@ -195,6 +195,7 @@ export function importSummary(result: ImportResult): Record<string, unknown> {
     unchanged: run.counts.unchanged,
     errors: run.counts.errors,
     stillFailing: run.counts.stillFailing ?? 0,
+    notProcessed: run.counts.notProcessed ?? 0,
     warnings: run.counts.warnings,
     perFilter: run.counts.perFilter,
     writeBack: run.counts.writeBack,

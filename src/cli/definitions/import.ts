@@ -45,7 +45,8 @@ export function registerImport(program: Command): void {
       `
 Exit codes: 0 done, no contact failed · 1 done, some contacts failed, in this run or still
 from an earlier one (see the report) · 2 config or usage error · 3 could not complete
-(also: interrupted, past --max-minutes) · 4 another import holds the lock
+(also: interrupted, past --max-minutes; contacts read but not settled are counted as
+"not processed" and the next run takes them up) · 4 another import holds the lock
 
 Examples:
   $ connect-sync import                         the nightly job, by hand
