@@ -50,7 +50,15 @@ describe('import: records that cannot be read', () => {
     sandbox.connect.modifyContacts([badId, badDate, badCharacter], { city: 'Fixed' }, new Date());
     const batches = sandbox.cadence.batches().length;
     const next = await importJson(project);
-    expect(next.result.code, next.result.stderr).toBe(0);
+    // Exit 1 still: the dataset's other data errors (not fixed in Connect) are still failing;
+    // the three fixed records are not among them.
+    const otherErrors = new Set(readReport(run.summary.reportPath).filter((row) => row.severity === 'error' && row.error_code !== 'INVALID_RECORD').map((row) => row.contact_id));
+    expect(otherErrors.size).toBeGreaterThan(0);
+    expect(next.result.code, next.result.stderr).toBe(1);
+    expect(next.summary.errors).toBe(0);
+    expect(next.summary.stillFailing).toBe(otherErrors.size);
+    const earlier = readReport(next.summary.reportPath).filter((row) => row.severity === 'error (earlier run)');
+    expect(new Set(earlier.map((row) => row.contact_id))).toEqual(otherErrors);
     expect(sentSince(sandbox, batches).sort()).toEqual([badId, badDate, badCharacter].sort());
   });
 });
