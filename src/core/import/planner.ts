@@ -107,9 +107,10 @@ export async function* planFilter(input: {
   lookups: PlanLookups;
   newest: { key?: ContactKey };
   signal?: AbortSignal;
+  onNotice?: (note: string) => void;
 }): AsyncGenerator<PlannedPage> {
-  const { sources, start, rules, attributes, tally, lookups, newest, signal } = input;
-  const pages = sources.connect.fetchFilterContacts(start.filterId, attributes, { since: start.since, signal });
+  const { sources, start, rules, attributes, tally, lookups, newest, signal, onNotice } = input;
+  const pages = sources.connect.fetchFilterContacts(start.filterId, attributes, { since: start.since, signal, onNotice });
   for await (const page of pages) {
     for (let first = 0; first < page.length; first += PLAN_SLICE) {
       // Between slices, a turn of the event loop: answers that arrived meanwhile (the next

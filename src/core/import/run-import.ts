@@ -184,6 +184,7 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
         lookups,
         newest,
         signal,
+        onNotice: (note) => state.notes.push(note),
       });
       for await (const page of pages) {
         signal?.throwIfAborted();
