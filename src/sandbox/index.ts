@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startCadenceEmulator, type CadenceEmulator, type CadenceKnobs } from './cadence/index.js';
-import { startConnectEmulator, type ConnectEmulator, type ConnectKnobs } from './connect/index.js';
+import { startConnectEmulator, type ConnectEmulator, type ConnectKnobs, type ConnectProfile, type WsdlServed } from './connect/index.js';
 import { generateDataset, type SandboxDataset } from './generate.js';
 import { sandboxFacts } from './generate-catalog.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
@@ -33,6 +33,10 @@ export interface SandboxOptions {
   ports?: { connect?: number; cadence?: number; smtp?: number };
   connect?: Partial<ConnectKnobs>;
   cadence?: Partial<CadenceKnobs>;
+  /** How the Connect emulator behaves: the paged contract (default) or a public-evidence instance. */
+  connectProfile?: ConnectProfile;
+  /** What Connect's `GET ?WSDL` answers (default: the WSDL). */
+  connectWsdl?: WsdlServed;
 }
 
 export interface Sandbox {
@@ -63,6 +67,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       dataset,
       seed: options.seed,
       knobs: options.connect,
+      profile: options.connectProfile,
+      wsdl: options.connectWsdl,
       port: options.ports?.connect,
     });
     started.push(connect);
