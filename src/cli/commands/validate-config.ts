@@ -2,7 +2,9 @@
  * `connect-sync validate-config [--offline]`: loads the config, prints what it will do and
  * any warnings; then, unless --offline, checks it against Connect and Cadence.
  */
-import { ConfigError, ExitCode } from '../../errors.js';
+import { ConfigError, ExitCode, type ConfigProblem } from '../../errors.js';
+import type { ConnectClient } from '../../adapters/connect/client.js';
+import { updateContactGaps } from '../../adapters/connect/capabilities.js';
 import { validateOnline } from '../../core/validate-online.js';
 import { openServices } from '../services.js';
 import type { Config } from '../../config/schema.js';
@@ -40,13 +42,29 @@ export async function validateConfigCommand(options: ValidateConfigOptions, cont
   }
   const services = openServices(config, context.logger, { readonly: true });
   try {
-    const online = await validateOnline(config, services);
-    for (const fact of online.facts) println(context, fact);
-    for (const warning of online.warnings) println(context, `warning: ${warning.path}: ${warning.message}`);
+    const [online, paging] = await Promise.all([validateOnline(config, services), pagingReport(config, services.connect)]);
+    for (const fact of [...online.facts, ...paging.facts]) println(context, fact);
+    for (const warning of [...online.warnings, ...paging.warnings]) println(context, `warning: ${warning.path}: ${warning.message}`);
     if (online.problems.length > 0) throw new ConfigError('the config does not match Connect or Cadence', online.problems);
     println(context, 'config OK (checked against Connect and Cadence)');
     return ExitCode.Ok;
   } finally {
     await services.close();
   }
+}
+
+/**
+ * How each filter will be read (connect.paging; for auto, what the instance's WSDL says),
+ * and whether the WSDL shows an UpdateContact the opt-out write-back cannot use.
+ */
+export async function pagingReport(config: Config, connect: ConnectClient): Promise<{ facts: string[]; warnings: ConfigProblem[] }> {
+  const plan = await connect.pagingPlan();
+  const facts = config.criteria.filterIds.map((id) => `Connect filter ${id} is read ${plan.mode === 'whole' ? 'whole' : 'by keyset paging'}: ${plan.why}`);
+  const warnings: ConfigProblem[] = [];
+  if (plan.warn) warnings.push({ path: 'connect.paging', message: plan.why });
+  if (config.optOut) {
+    const gaps = updateContactGaps(await connect.capabilities());
+    if (gaps) warnings.push({ path: 'optOut', message: `${gaps}: the opt-out write-back cannot work on this instance` });
+  }
+  return { facts, warnings };
 }
