@@ -37,8 +37,8 @@ export function createEscapedTextDecoder(emit: (text: string) => void): EscapedT
       if (inCdata) {
         const close = text.indexOf(']]>', index);
         if (close === -1) {
-          // Keep a possible start of `]]>` for the next piece.
-          const keep = text.endsWith(']]') ? 2 : text.endsWith(']') ? 1 : 0;
+          // Keep a possible start of `]]>`, or a `\r` that a `\n` may follow, for the next piece.
+          const keep = text.endsWith(']]') ? 2 : text.endsWith(']') || text.endsWith('\r') ? 1 : 0;
           out += normaliseLineEnds(text.slice(index, text.length - keep));
           carry = text.slice(text.length - keep);
           index = text.length;
