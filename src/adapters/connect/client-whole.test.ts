@@ -27,7 +27,7 @@ async function emulator(options: Partial<ConnectEmulatorOptions> = {}, contacts 
   return started;
 }
 
-function client(connect: ConnectEmulator, paging: 'auto' | 'keyset' | 'whole', passKey = PASS_KEY, sleep = async () => undefined) {
+function client(connect: ConnectEmulator, paging: 'auto' | 'keyset' | 'whole', passKey = PASS_KEY, sleep: () => Promise<void> = async () => undefined) {
   const capture = captureLogger();
   const config = ConnectConfig.parse({ endpoint: connect.url, clientName: 'astronomer', passKey, paging, pageSize: 200 });
   const made: ConnectClient = createConnectClient(config, { logger: capture.logger, retry: { sleep } });
