@@ -12,7 +12,9 @@ export function registerValidateConfig(program: Command): void {
       'after',
       `
 Every problem in the file is listed at once, each with its key path, and the command
-exits with 2. A valid file prints a summary of what connect-sync will do.
+exits with 2. A valid file prints a summary of what connect-sync will do. Online, it also
+prints how each filter will be read (connect.paging; for auto, what Connect's WSDL
+declares) and warns when the WSDL shows an UpdateContact the opt-out write-back cannot use.
 
 Examples:
   $ connect-sync validate-config --offline
