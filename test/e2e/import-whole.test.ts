@@ -95,4 +95,12 @@ describe.each(PROFILES)('import from a Connect with the %s profile', (profile) =
     expect(new Set(sentSince(sandbox, before))).toEqual(new Set([same, earlierLocal]));
     expect(cadenceDifferences(sandbox, expectedCadence(sandbox))).toEqual([]);
   });
+
+  it('kept to its mode in every run: keyset never saw the paging ignored, whole never paged', async () => {
+    const calls = project.sandbox.connect.requestLog.filter((entry) => entry.method === 'GetFilterContacts');
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) expect(call.startingRecord === undefined).toBe(profile === 'public');
+    const run = await importJson(project);
+    expect(run.summary.notes.filter((note: string) => note.includes('ignored the paging parameters'))).toEqual([]);
+  });
 });

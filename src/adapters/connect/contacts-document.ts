@@ -14,23 +14,46 @@ export interface ContactsDocumentReader {
   end(): Extract<WholeAnswerEnd, { kind: 'contacts' | 'error' }>;
 }
 
-/** Where a text belongs: the leaves the contract names, by their path below `<result>`. */
-type Leaf = 'code' | 'errormessage' | 'name' | 'value' | 'item-value' | 'item-display';
+/**
+ * The elements the contract names, as states of a small machine: each open element's state
+ * follows from its parent's and its name (no path strings: this runs for every element).
+ */
+const At = {
+  Other: 0,
+  Top: 1,
+  Result: 2,
+  Code: 3,
+  ErrorMessage: 4,
+  ReturnData: 5,
+  Contacts: 6,
+  Contact: 7,
+  Attribute: 8,
+  Name: 9,
+  Value: 10,
+  Item: 11,
+  ItemValue: 12,
+  ItemDisplay: 13,
+} as const;
+type At = (typeof At)[keyof typeof At];
 
-const LEAVES: Readonly<Record<string, Leaf>> = {
-  'result/code': 'code',
-  'result/errormessage': 'errormessage',
-  'result/returndata/contacts/contact/attribute/name': 'name',
-  'result/returndata/contacts/contact/attribute/value': 'value',
-  'result/returndata/contacts/contact/attribute/item/value': 'item-value',
-  'result/returndata/contacts/contact/attribute/item/display': 'item-display',
-};
+const NEXT: ReadonlyMap<At, ReadonlyMap<string, At>> = new Map<At, ReadonlyMap<string, At>>([
+  [At.Top, new Map<string, At>([['result', At.Result]])],
+  [At.Result, new Map<string, At>([['code', At.Code], ['errormessage', At.ErrorMessage], ['returndata', At.ReturnData]])],
+  [At.ReturnData, new Map<string, At>([['contacts', At.Contacts]])],
+  [At.Contacts, new Map<string, At>([['contact', At.Contact]])],
+  [At.Contact, new Map<string, At>([['attribute', At.Attribute]])],
+  [At.Attribute, new Map<string, At>([['name', At.Name], ['value', At.Value], ['item', At.Item]])],
+  [At.Item, new Map<string, At>([['value', At.ItemValue], ['display', At.ItemDisplay]])],
+]);
+
+/** Elements whose text is kept. */
+const LEAVES: ReadonlySet<At> = new Set<At>([At.Code, At.ErrorMessage, At.Name, At.Value, At.ItemValue, At.ItemDisplay]);
 
 /** Creates the reader; `onContact` receives each contact's attributes in document order. */
 export function createContactsDocumentReader(onContact: (attributes: ScannedAttribute[]) => void): ContactsDocumentReader {
   const parser = new SaxesParser({ position: false });
-  /** The full path of each open element. */
-  const path: string[] = [];
+  /** The state of each open element. */
+  const path: At[] = [];
   let failure: Error | undefined;
   let text: string | undefined;
   let code: string | undefined;
@@ -52,55 +75,53 @@ export function createContactsDocumentReader(onContact: (attributes: ScannedAttr
     if (text !== undefined) text += data;
   });
   parser.on('opentag', (tag) => {
-    // Each open element's full path, built once: this runs for every element of the answer.
-    const at = path.length === 0 ? tag.name : `${path[path.length - 1]}/${tag.name}`;
+    const parent = path.length === 0 ? At.Top : path[path.length - 1]!;
+    const at = NEXT.get(parent)?.get(tag.name) ?? At.Other;
     path.push(at);
-    if (path.length === 1 && tag.name !== 'result') failure ??= new Error(`the root is <${tag.name}>, not <result>`);
-    if (at === 'result/returndata') {
+    if (parent === At.Top && at !== At.Result) failure ??= new Error(`the root is <${tag.name}>, not <result>`);
+    if (at === At.ReturnData) {
       if (code?.trim() !== '1') failure ??= new Error(`returndata after code ${JSON.stringify(code ?? null)} (expected 1)`);
-    } else if (at === 'result/returndata/contacts') {
+    } else if (at === At.Contacts) {
       sawContacts = true;
       const written = tag.attributes.total as string | undefined;
       if (written !== undefined) {
         if (!/^\s*\d+\s*$/.test(written)) failure ??= new Error('total="…" is not the number of matching contacts');
         total = Number(written);
       }
-    } else if (at === 'result/returndata/contacts/contact') {
+    } else if (at === At.Contact) {
       contact = [];
-    } else if (at === 'result/returndata/contacts/contact/attribute') {
+    } else if (at === At.Attribute) {
       attribute = { name: '' };
-    } else if (at === 'result/returndata/contacts/contact/attribute/item') {
+    } else if (at === At.Item) {
       item = { value: '', display: '' };
     }
-    text = LEAVES[at] === undefined ? undefined : '';
+    text = LEAVES.has(at) ? '' : undefined;
   });
   parser.on('closetag', () => {
-    const at = path[path.length - 1] ?? '';
-    const leaf = LEAVES[at];
-    if (leaf !== undefined) setLeaf(leaf, text ?? '');
+    const at = path.pop()!;
+    if (LEAVES.has(at)) setLeaf(at, text ?? '');
     text = undefined;
-    if (at === 'result/returndata/contacts/contact/attribute/item' && item && attribute) {
+    if (at === At.Item && item && attribute) {
       (attribute.item ??= []).push(item);
       item = undefined;
-    } else if (at === 'result/returndata/contacts/contact/attribute' && attribute) {
+    } else if (at === At.Attribute && attribute) {
       contact.push(attribute);
       attribute = undefined;
-    } else if (at === 'result/returndata/contacts/contact') {
+    } else if (at === At.Contact) {
       count += 1;
       onContact(contact);
       contact = [];
     }
-    path.pop();
     if (path.length === 0) closed = true;
   });
 
-  function setLeaf(leaf: Leaf, value: string): void {
-    if (leaf === 'code') code = value;
-    else if (leaf === 'errormessage') message = value;
-    else if (leaf === 'name' && attribute) attribute.name = value;
-    else if (leaf === 'value' && attribute) attribute.value = value;
-    else if (leaf === 'item-value' && item) item.value = value;
-    else if (leaf === 'item-display' && item) item.display = value;
+  function setLeaf(at: At, value: string): void {
+    if (at === At.Code) code = value;
+    else if (at === At.ErrorMessage) message = value;
+    else if (at === At.Name && attribute) attribute.name = value;
+    else if (at === At.Value && attribute) attribute.value = value;
+    else if (at === At.ItemValue && item) item.value = value;
+    else if (at === At.ItemDisplay && item) item.display = value;
   }
 
   function check(): void {

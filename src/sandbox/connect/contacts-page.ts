@@ -222,6 +222,8 @@ export function createContactsPageWriter(clock: ConnectClock): ContactsPageWrite
  * like +05:30, old local mean times) each instant is formatted on its own.
  */
 function hourCache(clock: ConnectClock): (ms: number) => Buffer {
+  // Dates without seconds (the public profile): formatted one by one.
+  if (!clock.seconds) return (ms) => Buffer.concat([DATE_OPEN, Buffer.from(clock.format(new Date(ms)), 'latin1')]);
   let hour = Number.NaN;
   /** The hour's bytes, ending `mm:ss AM`. */
   let cached: Buffer = Buffer.alloc(0);
