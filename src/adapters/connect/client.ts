@@ -266,7 +266,7 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
           const page = convert('GetFilterContacts', () =>
             returndata instanceof ScannedContacts ? wirePageFromScan(returndata, query.startingRecord) : toWirePage(returndata, query.startingRecord),
           );
-          const ignored = ignoredPaging(query, page.contacts, clock);
+          const ignored = ignoredPaging(query, page.contacts, clock, isRepeatedLocalTime);
           if (ignored !== undefined) {
             onIgnored(ignored);
             return;
@@ -329,13 +329,15 @@ type Params = readonly (readonly [string, string])[];
 /**
  * Whether a keyset page shows the instance ignored the paging parameters: more records
  * than asked, or a first record dated before ModifiedSince (Connect's order puts the oldest
- * first). Constant work per page: the keyset path stays as fast as it was.
+ * first). Constant work per page: the keyset path stays as fast as it was. A first record
+ * in the repeated autumn hour proves nothing: its local time may name the later instant,
+ * after a ModifiedSince that reads earlier on the wall clock.
  */
-function ignoredPaging(query: PageRequest, records: readonly WireContact[], clock: ConnectClock): string | undefined {
+function ignoredPaging(query: PageRequest, records: readonly WireContact[], clock: ConnectClock, isRepeated: (local: string) => boolean): string | undefined {
   const asked = query.endingRecord - query.startingRecord + 1;
   if (records.length > asked) return `${records.length} records when ${asked} were asked`;
   const first = records[0];
-  if (first === undefined || query.modifiedSince === '') return undefined;
+  if (first === undefined || query.modifiedSince === '' || isRepeated(first.modifiedLocal)) return undefined;
   const since = clock.parse(query.modifiedSince)?.getTime();
   const dated = clock.parse(first.modifiedLocal)?.getTime();
   if (since !== undefined && dated !== undefined && dated < since) return `a record dated ${first.modifiedLocal} when ModifiedSince was ${query.modifiedSince}`;
