@@ -37,6 +37,8 @@ export interface SandboxOptions {
   connectProfile?: ConnectProfile;
   /** What Connect's `GET ?WSDL` answers (default: the WSDL). */
   connectWsdl?: WsdlServed;
+  /** Cadence's team code (default ADMISSIONS); current instances use numbers such as 1234567. */
+  deptCode?: string;
 }
 
 export interface Sandbox {
@@ -73,7 +75,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     });
     started.push(connect);
     const cadence = await startCadenceEmulator({
-      deptCode: SANDBOX_CREDENTIALS.deptCode,
+      deptCode: options.deptCode ?? SANDBOX_CREDENTIALS.deptCode,
       apiKey: SANDBOX_CREDENTIALS.apiKey,
       apiSecret: SANDBOX_CREDENTIALS.apiSecret,
       users: dataset.users,
@@ -94,7 +96,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       connect: { endpoint: connect.url, clientName: SANDBOX_CREDENTIALS.clientName, passKey: '${CONNECT_PASSKEY:-sandbox-passkey}', timeZone: dataset.timeZone, pageSize: 500 },
       cadence: {
         baseUrl: cadence.url,
-        deptCode: SANDBOX_CREDENTIALS.deptCode,
+        deptCode: options.deptCode ?? SANDBOX_CREDENTIALS.deptCode,
         apiKey: '${CADENCE_API_KEY:-sandbox-key}',
         apiSecret: '${CADENCE_API_SECRET:-sandbox-secret}',
         batchSize: 1000,
