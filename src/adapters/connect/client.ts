@@ -18,6 +18,7 @@ import { readAhead } from './read-ahead.js';
 import { readWsdl, type Capabilities } from './capabilities.js';
 import { createPagingChoice, type PagingChoice } from './paging-choice.js';
 import { readWholeFilter, type WholeReadDeps } from './whole.js';
+import { ignoredPaging } from './paging-guard.js';
 import { ScannedContacts, scanContactsAnswer } from './contacts-scan.js';
 import { MalformedResponse, toAttributes, toContact, toFilters, toSourceCodes, toUpdateResult, toWirePage, wirePageFromScan, type WireContact } from './schema.js';
 import {
@@ -325,24 +326,6 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
 }
 
 type Params = readonly (readonly [string, string])[];
-
-/**
- * Whether a keyset page shows the instance ignored the paging parameters: more records
- * than asked, or a first record dated before ModifiedSince (Connect's order puts the oldest
- * first). Constant work per page: the keyset path stays as fast as it was. A first record
- * in the repeated autumn hour proves nothing: its local time may name the later instant,
- * after a ModifiedSince that reads earlier on the wall clock.
- */
-function ignoredPaging(query: PageRequest, records: readonly WireContact[], clock: ConnectClock, isRepeated: (local: string) => boolean): string | undefined {
-  const asked = query.endingRecord - query.startingRecord + 1;
-  if (records.length > asked) return `${records.length} records when ${asked} were asked`;
-  const first = records[0];
-  if (first === undefined || query.modifiedSince === '' || isRepeated(first.modifiedLocal)) return undefined;
-  const since = clock.parse(query.modifiedSince)?.getTime();
-  const dated = clock.parse(first.modifiedLocal)?.getTime();
-  if (since !== undefined && dated !== undefined && dated < since) return `a record dated ${first.modifiedLocal} when ModifiedSince was ${query.modifiedSince}`;
-  return undefined;
-}
 
 /** A GetFilterContacts call on its way. */
 interface PendingCall {
