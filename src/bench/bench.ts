@@ -10,6 +10,7 @@
  *   npm run bench -- --contacts 1000000 --latency 0
  *   npm run bench -- --repeat 3                    each case three times; targets on the median
  *   npm run bench -- --profile /tmp/prof           also --cpu-prof every import
+ *   npm run bench -- --paging whole --latency 0    Connect read whole (a public-evidence sandbox)
  *
  * Before each case it times a fixed piece of JavaScript (reference.ts): on a shared machine
  * the speed drifts, and that number tells a slow stretch from a slow build.
@@ -35,6 +36,8 @@ interface BenchOptions {
   seed: number;
   repeat: number;
   profileDir?: string;
+  /** How the import reads Connect: the sandbox's profile decides it through the WSDL (paging auto). */
+  paging: 'keyset' | 'whole';
 }
 
 /** What `import --json` prints (the keys the benchmark reads). */
@@ -60,7 +63,7 @@ async function main(argv: readonly string[]): Promise<number> {
   for (const latencyMs of options.latencies) {
     for (let repetition = 1; repetition <= options.repeat; repetition++) {
       const which = options.repeat > 1 ? ` (${repetition} of ${options.repeat})` : '';
-      process.stderr.write(`case: ${options.contacts.toLocaleString('en-US')} contacts, latency ${latencyMs} ms${which}\n`);
+      process.stderr.write(`case: ${options.contacts.toLocaleString('en-US')} contacts, ${options.paging}, latency ${latencyMs} ms${which}\n`);
       cases.push(await runCase(options, latencyMs, repetition));
     }
   }
@@ -70,8 +73,9 @@ async function main(argv: readonly string[]): Promise<number> {
     machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', totalMemoryMb: Math.round(os.totalmem() / 2 ** 20), node: process.version, platform: `${process.platform} ${os.release()}` },
     contacts: options.contacts,
     seed: options.seed,
+    paging: options.paging,
     cases,
-    targets: checkTargets(options.contacts, cases),
+    targets: checkTargets(options.contacts, cases, options.paging),
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
   const json = `${JSON.stringify(result, null, 2)}\n`;
@@ -87,10 +91,12 @@ async function runCase(options: BenchOptions, latencyMs: number, repetition: num
   const dir = mkdtempSync(join(os.tmpdir(), 'connect-sync-bench-'));
   scratchDir = dir;
   try {
-    running = await startSandboxProcess({ bin: BIN, contacts: options.contacts, latencyMs, seed: options.seed, dir });
+    const connectProfile = options.paging === 'whole' ? 'public' : 'paged';
+    running = await startSandboxProcess({ bin: BIN, contacts: options.contacts, latencyMs, seed: options.seed, dir, connectProfile });
     const { config } = running;
     const settings = { pageSize: config.connect.pageSize ?? 500, batchSize: config.cadence.batchSize ?? 1000, concurrency: config.cadence.concurrency ?? 4 };
-    const sandboxPage = await timeSandboxPages(running.configPath);
+    // Pages exist only in keyset mode: a whole instance answers every call with the whole filter.
+    const sandboxPage = options.paging === 'keyset' ? await timeSandboxPages(running.configPath) : undefined;
     const referenceMs = timeReferenceWork();
     const runs: RunResult[] = [];
     for (const kind of ['first', 'incremental'] as const) {
@@ -163,6 +169,7 @@ function benchOptions(argv: readonly string[]): BenchOptions {
       seed: { type: 'string', default: '1' },
       repeat: { type: 'string', default: '1' },
       profile: { type: 'string' },
+      paging: { type: 'string', default: 'keyset' },
     },
   });
   const whole = (name: string, text: string, min: number) => {
@@ -178,7 +185,13 @@ function benchOptions(argv: readonly string[]): BenchOptions {
     seed: whole('seed', values.seed, 0),
     repeat: whole('repeat', values.repeat, 1),
     profileDir,
+    paging: pagingOption(values.paging),
   };
+}
+
+function pagingOption(text: string): BenchOptions['paging'] {
+  if (text !== 'keyset' && text !== 'whole') throw new Error(`--paging ${text}: expected keyset or whole`);
+  return text;
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

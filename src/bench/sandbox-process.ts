@@ -17,6 +17,8 @@ export interface SandboxProcessOptions {
   seed: number;
   /** The sandbox's folder (state file, mail); the config is written here too. */
   dir: string;
+  /** `public`: a Connect without paging parameters, read whole (`connect-sync sandbox --connect-profile`). */
+  connectProfile?: 'paged' | 'public';
   /** Generating a million contacts takes a while (default 5 minutes). */
   startTimeoutMs?: number;
 }
@@ -48,6 +50,7 @@ export async function startSandboxProcess(options: SandboxProcessOptions): Promi
     '--rate-limit', '0',
     '--batch-delay', '0',
     '--dir', options.dir,
+    '--connect-profile', options.connectProfile ?? 'paged',
   ];
   const child = spawn(process.execPath, args, { cwd: options.dir, stdio: ['ignore', 'pipe', 'pipe'] });
   const stop = () => stopProcess(child);

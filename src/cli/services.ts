@@ -3,15 +3,16 @@
  * clients and the state file. The one place that knows which adapter serves which port.
  */
 import { createCadenceClient } from '../adapters/cadence/client.js';
-import { createConnectClient } from '../adapters/connect/client.js';
+import { createConnectClient, type ConnectClient } from '../adapters/connect/client.js';
 import { openStateStore, type SqliteStateStore } from '../adapters/sqlite/store.js';
 import type { Config } from '../config/schema.js';
-import type { CadenceSink, ConnectSource } from '../core/ports.js';
+import type { CadenceSink } from '../core/ports.js';
 import { InterruptedError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export interface Services {
-  connect: ConnectSource;
+  /** The Connect port, plus what the client tells about the instance (validate-config's paging report). */
+  connect: ConnectClient;
   cadence: CadenceSink;
   store: SqliteStateStore;
   /** Closes the HTTP pools and the state file. */

@@ -34,9 +34,11 @@ export const DESCRIPTIONS: Readonly<Record<string, string>> = {
   'connect.timeZone': 'IANA time zone of the local dates Connect writes (modifieddate); also the zone `status` shows times in.',
   'connect.pageSize': 'Contacts per request, 1 to 500.',
   'connect.timeoutSeconds': 'Seconds before one request to Connect is given up (and retried).',
+  'connect.paging':
+    "How filters are read: keyset (paged by modified date), whole (one streamed answer per filter), or auto (the instance's WSDL decides; keyset with a guard when it cannot be read).",
   cadence: 'Cadence, the SMS platform: where contacts go.',
   'cadence.baseUrl': 'Address of the Cadence API.',
-  'cadence.deptCode': 'Cadence team (department) code.',
+  'cadence.deptCode': 'Cadence team (department) code; a number such as 1234567 is taken as text (quote a code with leading zeros).',
   'cadence.apiKey': `API key (HTTP Basic user).${SECRET}`,
   'cadence.apiSecret': `API secret (HTTP Basic password).${SECRET}`,
   'cadence.batchSize': 'Contacts per import batch, 1 to 1000.',

@@ -24,6 +24,21 @@ const intInRange = (min: number, max: number) =>
     .min(min, `expected a whole number from ${min} to ${max}`)
     .max(max, `expected a whole number from ${min} to ${max}`);
 
+/**
+ * A Cadence team code is text, but current instances hand out numbers (`1234567`) that
+ * YAML reads as a number: a whole number is taken as its digits. A code with leading
+ * zeros must be quoted (YAML drops them before this sees the value).
+ */
+const TeamCode = z.union([
+  nonEmpty,
+  z
+    .number({ error: 'expected the team code as text' })
+    .int('expected the team code as text (quote it)')
+    .nonnegative('expected the team code as text (quote it)')
+    .max(Number.MAX_SAFE_INTEGER, 'expected the team code as text (quote it)')
+    .transform(String),
+]);
+
 const HttpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
 export const ConnectConfig = z.strictObject({
@@ -33,12 +48,13 @@ export const ConnectConfig = z.strictObject({
   timeZone: TimeZone.default('America/New_York'),
   pageSize: intInRange(1, 500).default(500),
   timeoutSeconds: intInRange(1, 600).default(60),
+  paging: z.enum(['auto', 'keyset', 'whole'], { error: 'expected auto, keyset or whole' }).default('auto'),
 });
 export type ConnectConfig = z.infer<typeof ConnectConfig>;
 
 export const CadenceConfig = z.strictObject({
   baseUrl: HttpUrl.default('https://api.mongooseresearch.com'),
-  deptCode: nonEmpty,
+  deptCode: TeamCode,
   apiKey: nonEmpty,
   apiSecret: nonEmpty,
   batchSize: intInRange(1, 1000).default(1000),

@@ -27,6 +27,10 @@ export interface FetchOptions {
   /** Only contacts modified at or after this instant (inclusive, to the second). Absent: all. */
   since?: Date;
   signal?: AbortSignal;
+  /** Something the operator should read in the run's notes (the source changed how it reads). */
+  onNotice?: (note: string) => void;
+  /** Called when the source has read the whole filter to its end, `since` aside (whole mode). */
+  onReadWhole?: () => void;
 }
 
 /** Connect, the CRM: where contacts come from and where opt-outs are written back. */
@@ -35,9 +39,9 @@ export interface ConnectSource {
   getFilters(): Promise<ConnectFilter[]>;
   getSourceCodes(): Promise<ConnectSourceCode[]>;
   /**
-   * Every contact of one filter modified at or after `since`, page by page, in Connect's
-   * order (modifieddate, contactid). Keyset paging: no contact is lost to bulk updates or
-   * to contacts modified while paging; a contact may come twice if it changed meanwhile.
+   * Every contact of one filter modified at or after `since` (or more: a filter read whole
+   * returns all its contacts), page by page, in no order to rely on. No contact is lost to
+   * bulk updates or to contacts modified while paging; a contact may come twice.
    * `attributes` are internal attribute names.
    */
   fetchFilterContacts(filterId: number, attributes: readonly string[], options?: FetchOptions): AsyncIterable<ConnectContact[]>;

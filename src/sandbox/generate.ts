@@ -5,7 +5,7 @@
  * that are never mutated (the emulator replaces a contact when it changes).
  */
 import type { AttributeValue, CadenceField, CadenceUser, ConnectAttribute, ConnectFilter, ConnectSourceCode, ListItem } from '../core/types.js';
-import { connectClock } from '../adapters/connect/dates.js';
+import { connectClock } from './connect/dates.js';
 import { programOptions, sandboxAttributes, sandboxFields, sandboxFilters, sandboxSourceCodes, sandboxUsers } from './generate-catalog.js';
 import { cityPicker, counselorId, email, entryTermPicker, mobilePhone, names, programInterest, smsStatusPicker, validPhone } from './generate-values.js';
 import { createRandom, weighted, type Random } from './random.js';

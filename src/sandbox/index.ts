@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { startCadenceEmulator, type CadenceEmulator, type CadenceKnobs } from './cadence/index.js';
-import { startConnectEmulator, type ConnectEmulator, type ConnectKnobs } from './connect/index.js';
+import { startConnectEmulator, type ConnectEmulator, type ConnectKnobs, type ConnectProfile, type WsdlServed } from './connect/index.js';
 import { generateDataset, type SandboxDataset } from './generate.js';
 import { sandboxFacts } from './generate-catalog.js';
 import { startMailCatcher, type MailCatcher } from './mail-catcher.js';
@@ -33,6 +33,12 @@ export interface SandboxOptions {
   ports?: { connect?: number; cadence?: number; smtp?: number };
   connect?: Partial<ConnectKnobs>;
   cadence?: Partial<CadenceKnobs>;
+  /** How the Connect emulator behaves: the paged contract (default) or a public-evidence instance. */
+  connectProfile?: ConnectProfile;
+  /** What Connect's `GET ?WSDL` answers (default: the WSDL). */
+  connectWsdl?: WsdlServed;
+  /** Cadence's team code (default ADMISSIONS); current instances use numbers such as 1234567. */
+  deptCode?: string;
 }
 
 export interface Sandbox {
@@ -63,11 +69,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       dataset,
       seed: options.seed,
       knobs: options.connect,
+      profile: options.connectProfile,
+      wsdl: options.connectWsdl,
       port: options.ports?.connect,
     });
     started.push(connect);
     const cadence = await startCadenceEmulator({
-      deptCode: SANDBOX_CREDENTIALS.deptCode,
+      deptCode: options.deptCode ?? SANDBOX_CREDENTIALS.deptCode,
       apiKey: SANDBOX_CREDENTIALS.apiKey,
       apiSecret: SANDBOX_CREDENTIALS.apiSecret,
       users: dataset.users,
@@ -88,7 +96,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       connect: { endpoint: connect.url, clientName: SANDBOX_CREDENTIALS.clientName, passKey: '${CONNECT_PASSKEY:-sandbox-passkey}', timeZone: dataset.timeZone, pageSize: 500 },
       cadence: {
         baseUrl: cadence.url,
-        deptCode: SANDBOX_CREDENTIALS.deptCode,
+        deptCode: options.deptCode ?? SANDBOX_CREDENTIALS.deptCode,
         apiKey: '${CADENCE_API_KEY:-sandbox-key}',
         apiSecret: '${CADENCE_API_SECRET:-sandbox-secret}',
         batchSize: 1000,

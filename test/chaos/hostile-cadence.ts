@@ -16,7 +16,7 @@ export interface CadenceCase {
 }
 
 const IMPORT = /^POST \/v2\/contacts\/[^/]+\/import$/;
-const BATCH = /^GET \/v2\/contacts\/[^/]+\/import\/[^/]+$/;
+const BATCH = /^GET \/v2\/Imports\/[^/]+$/;
 const USERS = /^GET \/v2\/users\/[^/]+$/;
 export const OPTOUTS = /^GET \/v2\/contacts\/[^/]+\/optouts$/;
 

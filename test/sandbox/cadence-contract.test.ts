@@ -67,9 +67,9 @@ function contact(id: string, overrides: Partial<CadenceContact> = {}): Partial<C
 /** Imports contacts and waits for the batch to be processed; returns its final state. */
 async function importAndWait(emulator: CadenceEmulator, contacts: unknown[]): Promise<{ status: string; results?: ContactResult[] }> {
   const submitted = await call(emulator, 'POST', `/v2/contacts/${DEPT}/import`, { body: { contacts } });
-  expect(submitted.status).toBe(202);
+  expect(submitted.status).toBe(200);
   await emulator.whenIdle();
-  const batch = await call(emulator, 'GET', `/v2/contacts/${DEPT}/import/${submitted.body.batchIdentifier}`);
+  const batch = await call(emulator, 'GET', `/v2/Imports/${submitted.body.batchIdentifier}`);
   expect(batch.status).toBe(200);
   return batch.body;
 }
@@ -92,7 +92,7 @@ describe('authentication and routing', () => {
       ['GET', `/v2/users/${DEPT}`],
       ['GET', `/v2/fields/${DEPT}`],
       ['GET', `/v2/contacts/${DEPT}/optouts`],
-      ['GET', `/v2/contacts/${DEPT}/import/b-1`],
+      ['GET', `/v2/Imports/b-1`],
       ['POST', `/v2/contacts/${DEPT}/import`],
     ] as const) {
       const answer = await call(emulator, method, path, { auth, body: method === 'POST' ? { contacts: [contact('1')] } : undefined });
@@ -107,7 +107,6 @@ describe('authentication and routing', () => {
     expectError(await call(emulator, 'GET', '/v2/users/OTHER'), 404, 'DEPARTMENT_NOT_FOUND');
     expectError(await call(emulator, 'GET', '/v2/fields/OTHER'), 404, 'DEPARTMENT_NOT_FOUND');
     expectError(await call(emulator, 'GET', '/v2/contacts/OTHER/optouts'), 404, 'DEPARTMENT_NOT_FOUND');
-    expectError(await call(emulator, 'GET', '/v2/contacts/OTHER/import/b-1'), 404, 'DEPARTMENT_NOT_FOUND');
     expectError(await call(emulator, 'POST', '/v2/contacts/OTHER/import', { body: { contacts: [contact('1')] } }), 404, 'DEPARTMENT_NOT_FOUND');
     expect(emulator.stats().batches).toBe(0);
   });
@@ -119,6 +118,25 @@ describe('authentication and routing', () => {
     const wrongMethod = await call(emulator, 'GET', `/v2/contacts/${DEPT}/import`);
     expectError(wrongMethod, 405);
     expect(wrongMethod.headers.get('allow')).toBe('POST');
+  });
+
+  it('serves a batch at /v2/Imports/{batchIdentifier} only, not under the team', async () => {
+    const emulator = await start();
+    const submitted = await call(emulator, 'POST', `/v2/contacts/${DEPT}/import`, { body: { contacts: [contact('1')] } });
+    expect(submitted.status).toBe(200);
+    await emulator.whenIdle();
+    const id = submitted.body.batchIdentifier as string;
+    expect(await call(emulator, 'GET', `/v2/Imports/${id}`)).toMatchObject({ status: 200, body: { batchIdentifier: id, status: 'completed' } });
+    expectError(await call(emulator, 'GET', `/v2/contacts/${DEPT}/import/${id}`), 404, 'NOT_FOUND');
+    const wrongMethod = await call(emulator, 'POST', `/v2/Imports/${id}`, { body: {} });
+    expectError(wrongMethod, 405);
+    expect(wrongMethod.headers.get('allow')).toBe('GET');
+  });
+
+  it('takes a numeric team code as text', async () => {
+    const emulator = await start({ deptCode: '1234567' });
+    expect(await call(emulator, 'GET', '/v2/users/1234567')).toMatchObject({ status: 200 });
+    expectError(await call(emulator, 'GET', '/v2/users/01234567'), 404, 'DEPARTMENT_NOT_FOUND');
   });
 
   it('lists the users and the fields it was given', async () => {
@@ -172,7 +190,7 @@ describe('POST import: whole-request errors', () => {
     const many = Array.from({ length: 1001 }, (_, i) => contact(String(i + 1)));
     expectError(await call(emulator, 'POST', `/v2/contacts/${DEPT}/import`, { body: { contacts: many } }), 413, 'TOO_MANY_CONTACTS');
     const accepted = await call(emulator, 'POST', `/v2/contacts/${DEPT}/import`, { body: { contacts: many.slice(0, 1000) } });
-    expect(accepted.status).toBe(202);
+    expect(accepted.status).toBe(200);
     expect(accepted.body).toEqual({ batchIdentifier: expect.stringMatching(/^b-/), status: 'queued', count: 1000 });
     await emulator.whenIdle();
     expect(emulator.contactCount()).toBe(1000);
@@ -191,7 +209,7 @@ describe('POST import: whole-request errors', () => {
   it('accepts notificationEmail', async () => {
     const emulator = await start();
     const answer = await call(emulator, 'POST', `/v2/contacts/${DEPT}/import`, { body: { notificationEmail: 'ops@example.edu', contacts: [contact('1')] } });
-    expect(answer.status).toBe(202);
+    expect(answer.status).toBe(200);
   });
 });
 
@@ -284,10 +302,10 @@ describe('import batches', () => {
   it('shows a batch queued without results until it is processed, and 404 for an unknown batch', async () => {
     const emulator = await start({ batchDelayMs: 60_000 });
     const submitted = await call(emulator, 'POST', `/v2/contacts/${DEPT}/import`, { body: { contacts: [contact('1')] } });
-    const queued = await call(emulator, 'GET', `/v2/contacts/${DEPT}/import/${submitted.body.batchIdentifier}`);
+    const queued = await call(emulator, 'GET', `/v2/Imports/${submitted.body.batchIdentifier}`);
     expect(queued.body).toEqual({ batchIdentifier: submitted.body.batchIdentifier, status: 'queued' });
     expect(emulator.contactCount()).toBe(0);
-    expectError(await call(emulator, 'GET', `/v2/contacts/${DEPT}/import/b-unknown`), 404, 'BATCH_NOT_FOUND');
+    expectError(await call(emulator, 'GET', `/v2/Imports/b-unknown`), 404, 'BATCH_NOT_FOUND');
   });
 
   it('passes through processing before it completes', async () => {
@@ -296,7 +314,7 @@ describe('import batches', () => {
     const submitted = await call(emulator, 'POST', `/v2/contacts/${DEPT}/import`, { body: { contacts: [contact('1')] } });
     const seen: string[] = [];
     for (;;) {
-      const batch = await call(emulator, 'GET', `/v2/contacts/${DEPT}/import/${submitted.body.batchIdentifier}`);
+      const batch = await call(emulator, 'GET', `/v2/Imports/${submitted.body.batchIdentifier}`);
       if (seen[seen.length - 1] !== batch.body.status) seen.push(batch.body.status);
       if (batch.body.status === 'processing') expect(batch.body.results).toBeUndefined();
       if (batch.body.status === 'completed') break;
@@ -311,7 +329,7 @@ describe('import batches', () => {
     emulator.knobs.batchDelayMs = 0;
     const later = await call(emulator, 'POST', `/v2/contacts/${DEPT}/import`, { body: { contacts: [contact('1', { firstName: 'Second' })] } });
     await emulator.whenIdle();
-    const batch = await call(emulator, 'GET', `/v2/contacts/${DEPT}/import/${later.body.batchIdentifier}`);
+    const batch = await call(emulator, 'GET', `/v2/Imports/${later.body.batchIdentifier}`);
     expect(batch.body.results).toEqual([{ uniqueCampusId: '1', outcome: 'updated' }]);
     expect(emulator.getContact('1')?.firstName).toBe('Second');
   });

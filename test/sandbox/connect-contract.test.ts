@@ -501,3 +501,99 @@ describe('determinism and injected failures', () => {
     expect(emulator.requestLog.map((entry) => entry.outcome)).toEqual(['overloaded', 'overloaded', 'server-fault', 'truncated', 'truncated']);
   });
 });
+
+/** The parameters the WSDL declares for each operation, read with the test's own parser. */
+async function wsdlOperations(emulator: ConnectEmulator, query = '?WSDL'): Promise<Record<string, string[]>> {
+  const reply = await fetch(`${emulator.url}${query}`);
+  expect(reply.status).toBe(200);
+  expect(reply.headers.get('content-type')).toMatch(/^text\/xml/);
+  const parsed = new XMLParser({ ignoreAttributes: false, removeNSPrefix: true, isArray: (name) => name === 'element' }).parse(await reply.text());
+  const operations: Record<string, string[]> = {};
+  for (const element of parsed.definitions.types.schema.element) {
+    const sequence = element.complexType?.sequence?.element ?? [];
+    if (!String(element['@_name']).endsWith('Response')) operations[element['@_name']] = sequence.map((param: Record<string, string>) => param['@_name']);
+  }
+  return operations;
+}
+
+describe('the WSDL (GET ?WSDL)', () => {
+  it('declares every method with its parameters, the three paging parameters on GetFilterContacts', async () => {
+    const emulator = await start(handMade([]));
+    const operations = await wsdlOperations(emulator);
+    expect(operations.GetFilterContacts).toEqual(['ClientName', 'PassKey', 'FilterIdsXml', 'AttributesXml', 'ModifiedSince', 'StartingRecord', 'EndingRecord']);
+    expect(operations.UpdateContact).toEqual(['ClientName', 'PassKey', 'ContactId', 'AttributesXml', 'SourceCode']);
+    expect(Object.keys(operations).sort()).toEqual(['GetAllAttributes', 'GetAllFilters', 'GetFilterContacts', 'GetSourceCodes', 'UpdateContact']);
+    expect(await wsdlOperations(emulator, '?wsdl')).toEqual(operations);
+    expect(emulator.requestLog.map((entry) => [entry.method, entry.status])).toEqual([
+      ['WSDL', 200],
+      ['WSDL', 200],
+    ]);
+  });
+
+  it('can stand for an instance whose WSDL cannot be read: 404, or a page that is not XML', async () => {
+    const missing = await start(handMade([]), { wsdl: 'not-found' });
+    expect((await fetch(`${missing.url}?WSDL`)).status).toBe(404);
+    const garbled = await start(handMade([]), { wsdl: 'not-xml' });
+    const reply = await fetch(`${garbled.url}?WSDL`);
+    expect(reply.status).toBe(200);
+    expect(await reply.text()).not.toMatch(/<\/html>|definitions/);
+  });
+});
+
+describe('the public-evidence profile', () => {
+  const rows = [
+    contact(100003, '2026-11-20T10:00:07Z'),
+    contact(100001, '2026-11-22T10:00:59Z'),
+    contact(100002, '2026-11-21T10:00:00Z'),
+    contact(100004, '2026-11-23T10:30:30Z'),
+    contact(100005, '2026-11-19T10:30:30Z'),
+  ];
+
+  it('declares GetFilterContacts with the four public parameters only', async () => {
+    const emulator = await start(handMade(rows), { profile: 'public' });
+    const operations = await wsdlOperations(emulator);
+    expect(operations.GetFilterContacts).toEqual(['ClientName', 'PassKey', 'FilterIdsXml', 'AttributesXml']);
+    expect(operations.UpdateContact).toEqual(['ClientName', 'PassKey', 'ContactId', 'AttributesXml', 'SourceCode']);
+  });
+
+  it('ignores the paging parameters and answers the whole filter, unsorted, dated without seconds', async () => {
+    const emulator = await start(handMade(rows), { profile: 'public' });
+    const paged = page(await getContacts(emulator, { since: '22 Nov 2026 05:00:00 AM', start: 2, end: 3, attributes: ['firstname'] }));
+    const plain = page(
+      await call(emulator, 'GetFilterContacts', {
+        FilterIdsXml: `<filterids><id>${A}</id></filterids>`,
+        AttributesXml: '<attributes><attribute><name>firstname</name></attribute></attributes>',
+      }),
+    );
+    expect(paged).toEqual(plain);
+    expect(plain.total).toBe(5);
+    expect(ids(plain.rows).sort()).toEqual(['100001', '100002', '100003', '100004', '100005']);
+    const sortedByDate = [...plain.rows].sort((a, b) => Date.parse(a.modified) - Date.parse(b.modified));
+    expect(ids(plain.rows)).not.toEqual(ids(sortedByDate));
+    expect(ids(plain.rows)).not.toEqual([...ids(plain.rows)].sort());
+    // Local time in New York, to the minute.
+    expect(plain.rows.find((row) => row.id === '100001')?.modified).toBe('22 Nov 2026 05:00 AM');
+    expect(plain.rows.find((row) => row.id === '100004')?.modified).toBe('23 Nov 2026 05:30 AM');
+    expect(plain.rows.find((row) => row.id === '100001')?.values).toEqual({ firstname: 'First100001' });
+  });
+
+  it('says "Passkey is invalid" to bad credentials', async () => {
+    const emulator = await start(handMade(rows), { profile: 'public' });
+    const reply = await post(emulator.url, 'GetAllFilters', envelope('GetAllFilters', { ClientName: 'astronomer', PassKey: 'wrong' }));
+    expect(errorOf(reply, 'GetAllFilters')).toBe('Passkey is invalid');
+  });
+
+  it('streams a large filter in pieces and cuts it part-way when truncated', async () => {
+    const many = Array.from({ length: 1200 }, (_, index) => contact(200_000 + index, '2026-11-20T10:00:00Z'));
+    const emulator = await start(handMade(many), { profile: 'public' });
+    const whole = await getContacts(emulator, { attributes: ['firstname'] });
+    expect(whole.headers.get('transfer-encoding')).toBe('chunked');
+    expect(new Set(ids(page(whole).rows)).size).toBe(1200);
+    emulator.knobs.truncatedShare = 1;
+    const cut = await getContacts(emulator, { attributes: ['firstname'] });
+    expect(cut.status).toBe(200);
+    expect(cut.text.length).toBeLessThan(whole.text.length);
+    expect(cut.text).not.toContain('</soap:Envelope>');
+    expect(emulator.requestLog.map((entry) => entry.outcome)).toEqual(['ok', 'truncated']);
+  });
+});

@@ -58,6 +58,37 @@ describe('parseConfig', () => {
   });
 });
 
+describe('cadence.deptCode and connect.paging', () => {
+  const source = path.join(path.sep, 'etc', 'connect-sync', 'connect-sync.config.yaml');
+
+  it.each<[unknown, string]>([
+    [1234567, '1234567'],
+    ['1234567', '1234567'],
+    ['0042', '0042'],
+    ['ADMISSIONS', 'ADMISSIONS'],
+  ])('takes team code %j as the text %j', (written, expected) => {
+    const result = parseConfig(edited((c) => ((c.cadence as Record<string, unknown>).deptCode = written)), { source, env: SECRET_ENV });
+    expect(result.problems).toEqual([]);
+    expect(result.config?.cadence.deptCode).toBe(expected);
+  });
+
+  it.each([1.5, -3, true])('refuses team code %j, naming the key', (written) => {
+    const result = parseConfig(edited((c) => ((c.cadence as Record<string, unknown>).deptCode = written)), { source, env: SECRET_ENV });
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]!.path).toBe('cadence.deptCode');
+  });
+
+  it('reads connect.paging, auto by default', () => {
+    expect(parseConfig(minimalConfig(), { source, env: SECRET_ENV }).config?.connect.paging).toBe('auto');
+    for (const mode of ['auto', 'keyset', 'whole']) {
+      const result = parseConfig(edited((c) => ((c.connect as Record<string, unknown>).paging = mode)), { source, env: SECRET_ENV });
+      expect(result.config?.connect.paging).toBe(mode);
+    }
+    const wrong = parseConfig(edited((c) => ((c.connect as Record<string, unknown>).paging = 'pages')), { source, env: SECRET_ENV });
+    expect(wrong.problems).toEqual([{ path: 'connect.paging', message: 'expected auto, keyset or whole' }]);
+  });
+});
+
 describe('problem helpers', () => {
   it.each<[PropertyKey[], string]>([
     [['criteria', 'filterIds', 1], 'criteria.filterIds[1]'],

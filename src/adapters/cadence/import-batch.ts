@@ -75,7 +75,7 @@ async function awaitVerdict(batchId: string, deps: ImportDeps, signal?: AbortSig
     await deps.sleep(waitMs, signal);
     waited += waitMs;
     const { status, data } = await deps.requestJson(
-      { method: 'GET', path: `/v2/contacts/${deps.dept}/import/${encodeURIComponent(batchId)}`, notFound: 'batch', purpose: 'import' },
+      { method: 'GET', path: `/v2/Imports/${encodeURIComponent(batchId)}`, notFound: 'batch', purpose: 'import' },
       signal,
     );
     if (status === 404) return { kind: 'unknown' };

@@ -26,7 +26,10 @@ interface Setup {
   slept: number[];
 }
 
-async function setup(handler: Handler, options: ConnectClientOptions & { pageSize?: number } = {}): Promise<Setup> {
+type SetupOptions = ConnectClientOptions & { pageSize?: number; paging?: 'auto' | 'keyset' | 'whole' };
+
+/** A client of `handler`; keyset paging unless asked (auto would read a WSDL first: see whole-mode tests). */
+async function setup(handler: Handler, options: SetupOptions = {}): Promise<Setup> {
   const server = await startServer(handler);
   servers.push(server);
   const slept: number[] = [];
@@ -39,13 +42,19 @@ async function setup(handler: Handler, options: ConnectClientOptions & { pageSiz
     now: () => NOW,
     ...options.retry,
   };
-  const config = ConnectConfig.parse({ endpoint: `${server.origin}/ws/bridge.asmx`, clientName: 'astronomer', passKey: PASS_KEY, pageSize: options.pageSize ?? 500 });
+  const config = ConnectConfig.parse({
+    endpoint: `${server.origin}/ws/bridge.asmx`,
+    clientName: 'astronomer',
+    passKey: PASS_KEY,
+    pageSize: options.pageSize ?? 500,
+    paging: options.paging ?? 'keyset',
+  });
   const client = createConnectClient(config, { ...options, retry });
   clients.push(client);
   return { server, client, slept };
 }
 
-async function withFake(fake: FakeConnect, options: ConnectClientOptions & { pageSize?: number } = {}): Promise<Setup> {
+async function withFake(fake: FakeConnect, options: SetupOptions = {}): Promise<Setup> {
   return setup(fake.handle, options);
 }
 

@@ -15,6 +15,10 @@ import { RetriesExhausted, retryPolicy, TransientError, withRetry, type RetryPol
 import { connectClock, type ConnectClock } from './dates.js';
 import { createKeysetPager, PagingError, repeatedLocalTimes, type KeysetPager, type PageRequest } from './keyset.js';
 import { readAhead } from './read-ahead.js';
+import { readWsdl, type Capabilities } from './capabilities.js';
+import { createPagingChoice, type PagingChoice } from './paging-choice.js';
+import { readWholeFilter, type WholeReadDeps } from './whole.js';
+import { ignoredPaging } from './paging-guard.js';
 import { ScannedContacts, scanContactsAnswer } from './contacts-scan.js';
 import { MalformedResponse, toAttributes, toContact, toFilters, toSourceCodes, toUpdateResult, toWirePage, wirePageFromScan, type WireContact } from './schema.js';
 import {
@@ -41,7 +45,13 @@ export interface ConnectClientOptions {
   maxRestarts?: number;
 }
 
-export type ConnectClient = ConnectSource & { close(): Promise<void> };
+export type ConnectClient = ConnectSource & {
+  /** How filters will be read this run, and why; reads the WSDL when connect.paging is auto. */
+  pagingPlan: PagingChoice['plan'];
+  /** The instance's WSDL, as read (once) for this client. */
+  capabilities(): Promise<Capabilities>;
+  close(): Promise<void>;
+};
 
 const ENDPOINT_HINT = 'check connect.endpoint';
 
@@ -49,8 +59,10 @@ const ENDPOINT_HINT = 'check connect.endpoint';
 const READ_AHEAD_PAGES = 2;
 
 /** Application errors whose cause is a config key, and that key. */
+const CREDENTIALS = /Invalid ClientName or PassKey|Passkey is invalid/i;
+const CREDENTIALS_HINT = 'check connect.clientName / connect.passKey';
 const ERROR_HINTS: readonly (readonly [RegExp, string])[] = [
-  [/^Invalid ClientName or PassKey/i, 'check connect.clientName / connect.passKey'],
+  [CREDENTIALS, CREDENTIALS_HINT],
   [/^Unknown attribute:/i, 'check standardFields, optOut.field and additionalFields[].contactField'],
   [/^Unknown filter:/i, 'check criteria.filterIds'],
   [/^Unknown source code:/i, 'check criteria.sourceCode'],
@@ -123,18 +135,22 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
     }
     if (envelope.kind === 'fault') {
       const fault = redact(`${envelope.code}: ${envelope.message}`);
+      if (CREDENTIALS.test(envelope.message)) throw new ExternalServiceError('Connect', `${method} was refused: SOAP fault ${fault}`, { hint: CREDENTIALS_HINT });
       if (envelope.side === 'server') {
         throw new TransientError('fault', `SOAP fault ${fault}`, { status: response.status, retryAfterMs: retryAfterOf(response, policy) });
       }
       throw new ExternalServiceError('Connect', `${method} was refused: SOAP fault ${fault}`);
     }
     if (!result) throw statusFailure(response, policy, 'a result with a server error status');
-    if (result.kind === 'error') {
-      const message = redact(result.message);
-      const hint = ERROR_HINTS.find(([pattern]) => pattern.test(message))?.[1];
-      throw new ExternalServiceError('Connect', message, hint ? { hint } : {});
-    }
+    if (result.kind === 'error') throw applicationError(result.message);
     return result.returndata;
+  }
+
+  /** An application error's message as the run's error, with the config key to check. */
+  function applicationError(text: string): ExternalServiceError {
+    const message = redact(text);
+    const hint = ERROR_HINTS.find(([pattern]) => pattern.test(message))?.[1];
+    return new ExternalServiceError('Connect', message, hint ? { hint } : {});
   }
 
   function asServiceError(error: unknown, method: string): unknown {
@@ -165,7 +181,69 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
     }
   }
 
+  /** The instance's WSDL, read at most once (a run creates one client). */
+  async function readCapabilities(): Promise<Capabilities> {
+    const wsdl = new URL(config.endpoint);
+    wsdl.search = 'WSDL';
+    try {
+      const response = await sendOnce(target, { method: 'GET', url: wsdl, headers: { accept: 'text/xml' }, operation: 'WSDL' }, 1);
+      if (response.status !== 200) return { kind: 'unavailable', reason: `HTTP ${response.status}` };
+      return readWsdl(response.body);
+    } catch (error) {
+      if (error instanceof TransientError) return { kind: 'unavailable', reason: error.message };
+      throw error;
+    }
+  }
+  const paging = createPagingChoice(config.paging, readCapabilities, logger);
+
   async function* fetchFilterContacts(filterId: number, attributes: readonly string[], fetch: FetchOptions = {}): AsyncGenerator<ConnectContact[]> {
+    const fixed = [
+      ['FilterIdsXml', filterIdsXml(filterId)],
+      ['AttributesXml', attributeNamesXml([...new Set(attributes)])],
+    ] as const;
+    if ((await paging.modeFor(filterId)) === 'whole') {
+      yield* readWhole(fixed, fetch);
+      fetch.onReadWhole?.();
+      return;
+    }
+    let ignored: string | undefined;
+    yield* readKeyset(filterId, fixed, fetch, (why) => (ignored = why));
+    if (ignored === undefined) return;
+    paging.switchToWhole(filterId);
+    logger.warn({ filterId, evidence: ignored }, 'Connect ignored the paging parameters; reading the filter whole for this run');
+    fetch.onNotice?.(`filter ${filterId}: Connect ignored the paging parameters (${ignored}); read whole for this run`);
+    yield* readWhole(fixed, fetch);
+    fetch.onReadWhole?.();
+  }
+
+  /** The filter in one streamed answer, with the four public parameters only. */
+  function readWhole(fixed: Params, fetch: FetchOptions): AsyncGenerator<ConnectContact[]> {
+    const body = buildEnvelope('GetFilterContacts', [['ClientName', config.clientName], ['PassKey', config.passKey], ...fixed]);
+    const headers = { 'content-type': 'text/xml; charset=utf-8', soapaction: soapAction('GetFilterContacts') };
+    const request: HttpRequest = { method: 'POST', url, headers, body, operation: 'GetFilterContacts' };
+    const deps: WholeReadDeps = {
+      target,
+      policy,
+      clock,
+      interpret: (response) => interpret('GetFilterContacts', response),
+      applicationError,
+      convert: (convertData) => convert('GetFilterContacts', convertData),
+    };
+    return readAhead<ConnectContact[]>(READ_AHEAD_PAGES, async (push, stop) => {
+      const signal = fetch.signal ? AbortSignal.any([fetch.signal, stop]) : stop;
+      try {
+        await readWholeFilter(deps, request, push, signal);
+      } catch (error) {
+        throw asServiceError(error, 'GetFilterContacts');
+      }
+    });
+  }
+
+  /**
+   * Keyset paging (see keyset.ts). A page that shows the instance ignored the paging
+   * parameters ends it early through `onIgnored`, before anything of that page is used.
+   */
+  async function* readKeyset(filterId: number, fixed: Params, fetch: FetchOptions, onIgnored: (why: string) => void): AsyncGenerator<ConnectContact[]> {
     const pager = createKeysetPager<WireContact>({
       modifiedSince: fetch.since ? clock.format(fetch.since) : '',
       pageSize: config.pageSize,
@@ -174,10 +252,6 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
       isRepeatedLocalTime,
       isReadableLocalTime,
     });
-    const fixed = [
-      ['FilterIdsXml', filterIdsXml(filterId)],
-      ['AttributesXml', attributeNamesXml([...new Set(attributes)])],
-    ] as const;
     // Pages are read ahead of the caller, in their own loop (see read-ahead.ts).
     yield* readAhead<ConnectContact[]>(READ_AHEAD_PAGES, async (push, stop) => {
       const signal = fetch.signal ? AbortSignal.any([fetch.signal, stop]) : stop;
@@ -197,6 +271,11 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
           const page = convert('GetFilterContacts', () =>
             returndata instanceof ScannedContacts ? wirePageFromScan(returndata, query.startingRecord) : toWirePage(returndata, query.startingRecord),
           );
+          const ignored = ignoredPaging(query, page.contacts, clock, isRepeatedLocalTime);
+          if (ignored !== undefined) {
+            onIgnored(ignored);
+            return;
+          }
           const { fresh, restarted } = convert('GetFilterContacts', () => pager.accept(page.contacts, page.total));
           if (restarted) {
             logger.warn({ filterId, modifiedSince: query.modifiedSince }, 'contacts changed while paging; re-reading from the first record at this date');
@@ -234,6 +313,8 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
       return convert('GetSourceCodes', () => toSourceCodes(returndata));
     },
     fetchFilterContacts,
+    pagingPlan: () => paging.plan(),
+    capabilities: () => paging.capabilities(),
     async updateContact(contactId, values, sourceCode) {
       const returndata = await call('UpdateContact', [
         ['ContactId', contactId],
@@ -247,6 +328,8 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
     },
   };
 }
+
+type Params = readonly (readonly [string, string])[];
 
 /** A GetFilterContacts call on its way. */
 interface PendingCall {

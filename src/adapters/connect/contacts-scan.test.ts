@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createConnectMethods } from '../../sandbox/connect/methods.js';
+import { connectClock as sandboxClock } from '../../sandbox/connect/dates.js';
 import { resultEnvelope } from '../../sandbox/connect/soap.js';
 import { createContactStore } from '../../sandbox/connect/store.js';
 import { generateDataset } from '../../sandbox/generate.js';
@@ -65,7 +66,7 @@ describe('scanContactsAnswer', () => {
   it('reads the sandbox\'s pages exactly as the general reader does', () => {
     const dataset = generateDataset({ contacts: 3000, seed: 7, now: new Date('2026-11-24T12:00:00Z') });
     const store = createContactStore(dataset.contacts, dataset.filters.map((filter) => filter.id));
-    const methods = createConnectMethods({ clientName: 'c', passKey: 'p', dataset, store, clock, now: () => new Date() });
+    const methods = createConnectMethods({ clientName: 'c', passKey: 'p', dataset, store, clock: sandboxClock(dataset.timeZone), now: () => new Date() });
     const names = dataset.attributes.map((attribute) => `<attribute><name>${attribute.name}</name></attribute>`).join('');
     let contacts = 0;
     for (const filter of dataset.filters) {

@@ -104,6 +104,49 @@ export async function sendOnce(target: HttpTarget, req: HttpRequest, attempt: nu
   }
 }
 
+/** An answer whose body is read as it arrives (see openStream). */
+export interface HttpStream {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: AsyncIterable<Buffer>;
+}
+
+/**
+ * Sends one request and returns as soon as the head arrives; the body is the caller's to
+ * read, with the deadline applying to each wait for bytes rather than to the whole (a
+ * whole-filter answer may take minutes to arrive). Failures map as in sendOnce; errors met
+ * while reading the body are mapped by transportFailure.
+ */
+export async function openStream(target: HttpTarget, req: HttpRequest, attempt: number, signal?: AbortSignal): Promise<HttpStream> {
+  const started = performance.now();
+  try {
+    const response = await request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      dispatcher: target.dispatcher,
+      signal,
+      headersTimeout: target.timeoutMs,
+      bodyTimeout: target.timeoutMs,
+    });
+    target.logger.debug(
+      { ...describe(target, req), status: response.statusCode, ms: Math.round(performance.now() - started), attempt, streamed: true },
+      'http request',
+    );
+    return { status: response.statusCode, headers: response.headers, body: response.body };
+  } catch (error) {
+    throw transportFailure(target, req, error, signal);
+  }
+}
+
+/** What an error from sending or reading a streamed answer means: the caller's abort, a TransientError, or a bug. */
+export function transportFailure(target: HttpTarget, req: HttpRequest, error: unknown, signal?: AbortSignal): unknown {
+  if (signal?.aborted) return signal.reason;
+  const failure = networkFailure(error, false, target.timeoutMs);
+  target.logger.debug({ ...describe(target, req), error: failure?.message ?? String(error) }, 'http request failed');
+  return failure ?? error;
+}
+
 /** The text a latin1Body read stands for: what the usual read gives (UTF-8, a leading BOM dropped). */
 export function utf8FromLatin1(body: string): string {
   const bytes = Buffer.from(body, 'latin1');

@@ -20,6 +20,7 @@ export interface SandboxCommandOptions {
   connect503: number;
   connectFaults: number;
   connectTruncated: number;
+  connectProfile: 'paged' | 'public';
   cadence429: number;
   cadence5xx: number;
   failedBatches: number;
@@ -55,6 +56,7 @@ export function sandboxOptions(options: SandboxCommandOptions, mailDir: string):
     seed: options.seed,
     mailDir,
     ports: { connect: options.connectPort, cadence: options.cadencePort, smtp: options.smtpPort },
+    connectProfile: options.connectProfile,
     connect: {
       latencyMs: options.latency,
       failure503Share: options.connect503,

@@ -5,7 +5,9 @@
  * service cannot be reached.
  */
 import { TransientError } from '../../adapters/http/retry.js';
-import { ConfigError, ExitCode, ExternalServiceError } from '../../errors.js';
+import type { ConnectClient } from '../../adapters/connect/client.js';
+import { updateContactGaps } from '../../adapters/connect/capabilities.js';
+import { ConfigError, ExitCode, ExternalServiceError, type ConfigProblem } from '../../errors.js';
 import { validateOnline } from '../../core/validate-online.js';
 import { openServices } from '../services.js';
 import type { Config } from '../../config/schema.js';
@@ -71,8 +73,10 @@ export async function validateConfigCommand(options: ValidateConfigOptions, cont
   const failures: unknown[] = [];
   try {
     const online = await validateOnline(config, { connect: recording(services.connect, failures), cadence: recording(services.cadence, failures) });
-    for (const fact of online.facts) println(context, fact);
-    for (const warning of online.warnings) println(context, `warning: ${warning.path}: ${warning.message}`);
+    // After the checks, so that a Connect that cannot be reached is told as such, below.
+    const paging = failures.some(unreachable) ? { facts: [], warnings: [] } : await pagingReport(config, services.connect);
+    for (const fact of [...online.facts, ...paging.facts]) println(context, fact);
+    for (const warning of [...online.warnings, ...paging.warnings]) println(context, `warning: ${warning.path}: ${warning.message}`);
     // A service that cannot be reached is no fault of the file: exit 3, not 2 (product.md §2).
     const outage = failures.find(unreachable);
     if (outage !== undefined) {
@@ -85,4 +89,20 @@ export async function validateConfigCommand(options: ValidateConfigOptions, cont
   } finally {
     await services.close();
   }
+}
+
+/**
+ * How each filter will be read (connect.paging; for auto, what the instance's WSDL says),
+ * and whether the WSDL shows an UpdateContact the opt-out write-back cannot use.
+ */
+export async function pagingReport(config: Config, connect: ConnectClient): Promise<{ facts: string[]; warnings: ConfigProblem[] }> {
+  const plan = await connect.pagingPlan();
+  const facts = config.criteria.filterIds.map((id) => `Connect filter ${id} is read ${plan.mode === 'whole' ? 'whole' : 'by keyset paging'}: ${plan.why}`);
+  const warnings: ConfigProblem[] = [];
+  if (plan.warn) warnings.push({ path: 'connect.paging', message: plan.why });
+  if (config.optOut) {
+    const gaps = updateContactGaps(await connect.capabilities());
+    if (gaps) warnings.push({ path: 'optOut', message: `${gaps}: the opt-out write-back cannot work on this instance` });
+  }
+  return { facts, warnings };
 }

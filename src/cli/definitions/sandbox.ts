@@ -32,6 +32,11 @@ export function addSandboxOptions(command: Command): Command {
     .addOption(new Option('--connect-503 <share>', 'share of Connect calls answered 503').argParser(share('--connect-503')).default(0))
     .addOption(new Option('--connect-faults <share>', 'share of Connect calls answered with a soap:Server fault').argParser(share('--connect-faults')).default(0))
     .addOption(new Option('--connect-truncated <share>', 'share of Connect answers cut in half').argParser(share('--connect-truncated')).default(0))
+    .addOption(
+      new Option('--connect-profile <profile>', 'paged: Connect pages by modified date; public: an instance as public evidence shows one (no paging parameters, whole unsorted answers, dates without seconds)')
+        .choices(['paged', 'public'])
+        .default('paged'),
+    )
     .addOption(new Option('--cadence-429 <share>', 'share of Cadence requests answered 429 with Retry-After').argParser(share('--cadence-429')).default(0))
     .addOption(new Option('--cadence-5xx <share>', 'share of Cadence requests answered 500/502/503').argParser(share('--cadence-5xx')).default(0))
     .addOption(new Option('--failed-batches <share>', 'share of Cadence import batches that end failed').argParser(share('--failed-batches')).default(0))
@@ -60,7 +65,8 @@ Examples:
   $ connect-sync sandbox > connect-sync.config.yaml          then, in another terminal:
   $ connect-sync import
   $ connect-sync sandbox --contacts 100000 --seed 7 --latency 20
-  $ connect-sync sandbox --cadence-429 0.2 --connect-503 0.05 --failed-batches 0.1`,
+  $ connect-sync sandbox --cadence-429 0.2 --connect-503 0.05 --failed-batches 0.1
+  $ connect-sync sandbox --connect-profile public         Connect without paging: read whole`,
     )
     .action(
       commandAction(async (options: SandboxCommandOptions, context) => {

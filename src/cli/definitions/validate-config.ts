@@ -13,7 +13,10 @@ export function registerValidateConfig(program: Command): void {
       `
 Every problem in the file is listed at once, each with its key path, and the command
 exits with 2 (credentials Connect or Cadence refuse included). A valid file prints a
-summary of what connect-sync will do. Exit 3 when Connect or Cadence cannot be reached.
+summary of what connect-sync will do. Online, it also prints how each filter will be read
+(connect.paging; for auto, what Connect's WSDL declares) and warns when the WSDL shows an
+UpdateContact the opt-out write-back cannot use. Exit 3 when Connect or Cadence cannot be
+reached.
 
 Examples:
   $ connect-sync validate-config --offline

@@ -102,10 +102,12 @@ export async function* planFilter(input: {
   /** When the run started: a contact dated past it (plus the skew) is warned about. */
   runStartedAt: Date;
   signal?: AbortSignal;
+  onNotice?: (note: string) => void;
+  onReadWhole?: () => void;
 }): AsyncGenerator<PlannedPage> {
-  const { sources, start, rules, attributes, tally, lookups, newest, runStartedAt, signal } = input;
+  const { sources, start, rules, attributes, tally, lookups, newest, runStartedAt, signal, onNotice, onReadWhole } = input;
   const futureAfter = futureAfterMs(runStartedAt);
-  const pages = sources.connect.fetchFilterContacts(start.filterId, attributes, { since: start.since, signal });
+  const pages = sources.connect.fetchFilterContacts(start.filterId, attributes, { since: start.since, signal, onNotice, onReadWhole });
   for await (const page of pages) {
     for (let first = 0; first < page.length; first += PLAN_SLICE) {
       // Between slices, a turn of the event loop: answers that arrived meanwhile (the next

@@ -184,6 +184,7 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
       }
       deps.onProgress?.({ type: 'filter', filterId, reason: start.reason });
       const newest: { key?: ContactKey } = {};
+      let readWhole = start.since === undefined;
       const pages = planFilter({
         sources: { connect: deps.connect, store },
         start,
@@ -194,6 +195,8 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
         newest,
         runStartedAt,
         signal,
+        onNotice: (note) => state.notes.push(note),
+        onReadWhole: () => (readWhole = true),
       });
       for await (const page of pages) {
         signal?.throwIfAborted();
@@ -208,7 +211,7 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
         deps.onProgress?.({ type: 'fetched', filterId, contacts: page.contacts.length });
       }
       watermarks.push(nextWatermark(start, newest.key, runStartedAt));
-      if (start.since === undefined) state.readInFull.push(filterId);
+      if (readWhole) state.readInFull.push(filterId);
     }
     await resendRetries([...waiting.values()], pusher, tally);
     record.flushAll();

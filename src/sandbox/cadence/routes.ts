@@ -12,7 +12,7 @@ import type { CadenceStore } from './store.js';
 export type RouteName = 'import' | 'batch' | 'optouts' | 'users' | 'fields';
 
 export type RouteMatch =
-  | { ok: true; name: RouteName; deptCode: string; batchIdentifier?: string }
+  | { ok: true; name: RouteName; deptCode?: string; batchIdentifier?: string }
   | { ok: false; status: 404 | 405; allow?: string };
 
 /** Matches a method and a path (without query) to an endpoint. Segments are URL-decoded. */
@@ -24,6 +24,11 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
     return { ok: false, status: 404 };
   }
   const [version, resource, deptCode, action, batchIdentifier, ...rest] = segments;
+  // The batch's status lives outside the team's paths (public clients poll exactly this).
+  if (version === 'v2' && resource === 'Imports' && deptCode && action === undefined) {
+    if (method !== 'GET') return { ok: false, status: 405, allow: 'GET' };
+    return { ok: true, name: 'batch', batchIdentifier: deptCode };
+  }
   if (version !== 'v2' || !deptCode || rest.length > 0) return { ok: false, status: 404 };
   let name: RouteName | undefined;
   let allow = 'GET';
@@ -32,7 +37,7 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
   else if (resource === 'contacts' && action === 'import' && batchIdentifier === undefined) {
     name = 'import';
     allow = 'POST';
-  } else if (resource === 'contacts' && action === 'import' && batchIdentifier) name = 'batch';
+  }
   if (name === undefined) return { ok: false, status: 404 };
   if (method !== allow) return { ok: false, status: 405, allow };
   return { ok: true, name, deptCode, ...(name === 'batch' ? { batchIdentifier } : {}) };
@@ -81,7 +86,7 @@ function handleImport(context: EndpointContext, request: EndpointRequest, res: S
   const check = checkImportRequest(body, context.fieldNames);
   if (!check.ok) return sendError(res, check.status, check.code, check.message);
   const batch = context.store.submit(check.contacts);
-  sendJson(res, 202, { batchIdentifier: batch.id, status: 'queued', count: check.contacts.length });
+  sendJson(res, 200, { batchIdentifier: batch.id, status: 'queued', count: check.contacts.length });
 }
 
 function handleBatch(context: EndpointContext, batchIdentifier: string, res: ServerResponse): void {

@@ -89,7 +89,7 @@ export async function startCadenceEmulator(options: CadenceEmulatorOptions): Pro
       if (match.status === 405) return sendError(res, 405, 'METHOD_NOT_ALLOWED', `Use ${match.allow}`, { allow: match.allow ?? '' });
       return sendError(res, 404, 'NOT_FOUND', `No endpoint ${url.pathname}`);
     }
-    if (match.deptCode !== options.deptCode) return sendError(res, 404, 'DEPARTMENT_NOT_FOUND', `No team '${match.deptCode}'`);
+    if (match.deptCode !== undefined && match.deptCode !== options.deptCode) return sendError(res, 404, 'DEPARTMENT_NOT_FOUND', `No team '${match.deptCode}'`);
     handleEndpoint(context, { match, query: url.searchParams, contentType: req.headers['content-type'], body }, res);
   }
 

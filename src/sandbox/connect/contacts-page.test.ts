@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectClock, type ConnectClock } from '../../adapters/connect/dates.js';
+import { connectClock, type ConnectClock } from './dates.js';
 import type { AttributeValue, ListItem } from '../../core/types.js';
 import type { SandboxContact } from '../generate.js';
 import { programOptions } from '../generate-catalog.js';

@@ -10,7 +10,7 @@
  * Escaping goes character by character, so escaping the parts is escaping the whole;
  * values are escaped twice (inner-document text, then envelope text), markup once.
  */
-import type { ConnectClock } from '../../adapters/connect/dates.js';
+import type { ConnectClock } from './dates.js';
 import type { ListItem } from '../../core/types.js';
 import type { SandboxContact } from '../generate.js';
 import { createBufferPool } from './buffer-pool.js';
@@ -26,7 +26,15 @@ export interface ContactsPageWriter {
   write(total: number, contacts: readonly SandboxContact[], names: readonly string[]): Buffer;
   /** Gives a page's buffer back for later pages, once its bytes are sent. */
   release(page: Buffer): void;
+  /**
+   * A whole filter's escaped `<result>` document in pieces (its head, a slice of contacts
+   * at a time, its tail), each a Buffer of its own, written only when asked for.
+   */
+  writeWhole(total: number, contacts: readonly SandboxContact[], names: readonly string[]): Generator<Buffer>;
 }
+
+/** Contacts per piece of a whole-filter answer. */
+const WHOLE_SLICE = 500;
 
 /** A page's markup, escaped for the envelope, as bytes. */
 function markup(text: string): Buffer {
@@ -185,7 +193,23 @@ export function createContactsPageWriter(clock: ConnectClock): ContactsPageWrite
     return page;
   }
 
-  return { write, release: (page) => pool.release(page) };
+  /** Each slice is written as a page; its contacts' bytes are copied out between the page's ends. */
+  function* writeWhole(total: number, contacts: readonly SandboxContact[], names: readonly string[]): Generator<Buffer> {
+    const wrapper = escapeXml(successDocument(`<contacts total="${total}"></contacts>`));
+    const cut = wrapper.lastIndexOf(CONTACTS_CLOSE);
+    const head = Buffer.from(wrapper.slice(0, cut), 'utf8');
+    const tail = Buffer.from(wrapper.slice(cut), 'utf8');
+    yield head;
+    for (let first = 0; first < contacts.length; first += WHOLE_SLICE) {
+      const page = write(total, contacts.slice(first, first + WHOLE_SLICE), names);
+      const piece = Buffer.from(page.subarray(head.length, page.length - tail.length));
+      pool.release(page);
+      yield piece;
+    }
+    yield tail;
+  }
+
+  return { write, release: (page) => pool.release(page), writeWhole };
 }
 
 /**
@@ -198,6 +222,8 @@ export function createContactsPageWriter(clock: ConnectClock): ContactsPageWrite
  * like +05:30, old local mean times) each instant is formatted on its own.
  */
 function hourCache(clock: ConnectClock): (ms: number) => Buffer {
+  // Dates without seconds (the public profile): formatted one by one.
+  if (!clock.seconds) return (ms) => Buffer.concat([DATE_OPEN, Buffer.from(clock.format(new Date(ms)), 'latin1')]);
   let hour = Number.NaN;
   /** The hour's bytes, ending `mm:ss AM`. */
   let cached: Buffer = Buffer.alloc(0);

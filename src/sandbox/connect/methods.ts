@@ -3,10 +3,11 @@
  * each takes the request's parameters and returns the inner `<result>` document, or an
  * application error with the contract's exact message.
  */
-import type { ConnectClock } from '../../adapters/connect/dates.js';
+import type { ConnectClock } from './dates.js';
 import type { AttributeValue, ListItem } from '../../core/types.js';
 import type { SandboxContact, SandboxDataset } from '../generate.js';
 import { createContactsPageWriter } from './contacts-page.js';
+import type { ConnectProfile } from './wsdl.js';
 import { errorDocument, successDocument, type SoapRequest } from './soap.js';
 import type { ContactStore } from './store.js';
 import { childOf, childrenOf, escapeXml, parseXml, XmlSyntaxError, type XmlElement } from './xml.js';
@@ -50,6 +51,11 @@ export interface MethodResult {
   escapedBytes?: boolean;
   /** A page's escaped document as the bytes to send (it is built so, see contacts-page.ts). */
   bytes?: Buffer;
+  /**
+   * A whole-filter answer's escaped document, piece by piece as it is written (public
+   * profile): never built in one piece, as a large filter would take hundreds of megabytes.
+   */
+  pieces?: () => Generator<Buffer>;
   /** Gives `bytes` back to be used again, once sent; neither `bytes` nor `document` may be read after. */
   release?: () => void;
   /** The application error's message, when the call failed. */
@@ -65,6 +71,8 @@ export interface ConnectMethodsOptions {
   store: ContactStore;
   clock: ConnectClock;
   now: () => Date;
+  /** `public`: GetFilterContacts ignores the paging parameters and answers the whole filter, unsorted. */
+  profile?: ConnectProfile;
 }
 
 export interface ConnectMethods {
@@ -89,6 +97,7 @@ export function createConnectMethods(options: ConnectMethodsOptions): ConnectMet
     const filterId = filterIdsRead(params.get('FilterIdsXml'));
     if (!store.hasFilter(filterId)) throw new ApplicationError(`Unknown filter: ${filterId}`);
     const names = attributesRead(params.get('AttributesXml'));
+    if (options.profile === 'public') return wholeFilter(filterId, names);
     const modifiedSince = params.get('ModifiedSince');
     let since: number | undefined;
     if (modifiedSince !== undefined && modifiedSince.trim() !== '') {
@@ -109,6 +118,20 @@ export function createConnectMethods(options: ConnectMethodsOptions): ConnectMet
       bytes,
       release: () => pages.release(bytes),
       page: { filterId, modifiedSince, startingRecord: start, endingRecord: end, returned: contacts.length, total },
+    };
+  }
+
+  /** What an instance without the paging parameters answers: every contact of the filter, in no useful order. */
+  function wholeFilter(filterId: number, names: readonly string[]): MethodResult {
+    const { total, contacts } = store.page(filterId, undefined, 1, Number.MAX_SAFE_INTEGER);
+    const shuffled = [...contacts].sort((a, b) => scramble(a.id) - scramble(b.id) || a.id - b.id);
+    return {
+      get document() {
+        return Buffer.concat([...pages.writeWhole(total, shuffled, names)]).toString('latin1');
+      },
+      escapedBytes: true,
+      pieces: () => pages.writeWhole(total, shuffled, names),
+      page: { filterId, modifiedSince: undefined, startingRecord: 1, endingRecord: total, returned: total, total },
     };
   }
 
@@ -201,7 +224,7 @@ export function createConnectMethods(options: ConnectMethodsOptions): ConnectMet
     if (handler === undefined) throw new Error(`no handler for ${request.method}`);
     try {
       if (request.params.get('ClientName') !== options.clientName || request.params.get('PassKey') !== options.passKey) {
-        throw new ApplicationError('Invalid ClientName or PassKey');
+        throw new ApplicationError(options.profile === 'public' ? 'Passkey is invalid' : 'Invalid ClientName or PassKey');
       }
       return handler(request.params);
     } catch (error) {
@@ -211,6 +234,11 @@ export function createConnectMethods(options: ConnectMethodsOptions): ConnectMet
   }
 
   return { names: new Set(Object.keys(handlers)), call, change };
+}
+
+/** A fixed, deterministic mixing of contact ids: an order unrelated to dates or ids. */
+function scramble(id: number): number {
+  return Math.imul(id ^ 0x5bd1e995, 0x9e3779b1) >>> 0;
 }
 
 /** Parses an `*Xml` parameter's inner document and checks its root element. */

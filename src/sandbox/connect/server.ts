@@ -5,7 +5,7 @@
  * logs of every request and every UpdateContact.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connectClock, type ConnectClock } from '../../adapters/connect/dates.js';
+import { connectClock, type ConnectClock } from './dates.js';
 import type { AttributeValue } from '../../core/types.js';
 import type { SandboxContact, SandboxDataset } from '../generate.js';
 import { BodyTooLargeError, baseUrl, closeServer, listen, readBody } from '../http-util.js';
@@ -14,6 +14,7 @@ import { createConnectMethods, type PageServed, type UpdateApplied } from './met
 import { spoilRecords, type UnreadableKind } from './unreadable.js';
 import { faultEnvelope, methodFromSoapAction, parseSoapRequest, resultEnvelope, resultEnvelopeEnds, SoapFault, type FaultCode } from './soap.js';
 import { createContactStore } from './store.js';
+import { wsdlDocument, type ConnectProfile, type WsdlServed } from './wsdl.js';
 
 export const CONNECT_PATH = '/ws/bridge.asmx';
 const BODY_LIMIT = 1024 * 1024;
@@ -56,6 +57,14 @@ export interface ConnectEmulatorOptions {
   /** Seeds the fault generator (default 1). */
   seed?: number;
   knobs?: Partial<ConnectKnobs>;
+  /**
+   * `paged` (default): the contract with the three paging parameters. `public`: an instance
+   * as public evidence shows one: a WSDL without them, GetFilterContacts ignoring them and
+   * answering the whole filter unsorted, dates without seconds, `Passkey is invalid`.
+   */
+  profile?: ConnectProfile;
+  /** What `GET ?WSDL` answers (default `served`): the other two stand for instances whose WSDL cannot be read. */
+  wsdl?: WsdlServed;
   /** Default 0 (any free port). */
   port?: number;
   /** Default 127.0.0.1. */
@@ -102,6 +111,7 @@ export interface ConnectEmulator {
   readonly url: string;
   readonly knobs: ConnectKnobs;
   readonly clock: ConnectClock;
+  readonly profile: ConnectProfile;
   readonly requestLog: ConnectRequestRecord[];
   /** Every UpdateContact that took effect, oldest first. */
   readonly updates: UpdateApplied[];
@@ -123,10 +133,11 @@ export interface ConnectEmulator {
 /** Starts the emulator on a loopback port. */
 export async function startConnectEmulator(options: ConnectEmulatorOptions): Promise<ConnectEmulator> {
   const { dataset } = options;
-  const clock = connectClock(options.timeZone ?? dataset.timeZone ?? 'America/New_York');
+  const profile = options.profile ?? 'paged';
+  const clock = connectClock(options.timeZone ?? dataset.timeZone ?? 'America/New_York', { seconds: profile === 'paged' });
   const now = options.now ?? (() => new Date());
   const store = createContactStore(dataset.contacts, dataset.filters.map((filter) => filter.id));
-  const methods = createConnectMethods({ clientName: options.clientName, passKey: options.passKey, dataset, store, clock, now });
+  const methods = createConnectMethods({ clientName: options.clientName, passKey: options.passKey, dataset, store, clock, now, profile });
   const knobs: ConnectKnobs = { latencyMs: 0, failure503Share: 0, faultShare: 0, truncatedShare: 0, retryAfterSeconds: undefined, faultMethods: undefined, unreadableRecords: {}, ...options.knobs };
   let random = createRandom(options.seed ?? 1);
   const requestLog: ConnectRequestRecord[] = [];
@@ -135,7 +146,14 @@ export async function startConnectEmulator(options: ConnectEmulatorOptions): Pro
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const record: ConnectRequestRecord = { at: now(), method: methodFromSoapAction(header(req, 'soapaction')), outcome: 'ok', status: 200 };
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const target = new URL(req.url ?? '/', 'http://localhost');
+    const path = target.pathname;
+    if (path === CONNECT_PATH && req.method === 'GET' && /^wsdl$/i.test(target.search.slice(1))) {
+      req.resume();
+      requestLog.push({ ...record, method: 'WSDL', status: options.wsdl === 'not-found' ? 404 : 200, outcome: options.wsdl === 'not-found' ? 'not-found' : 'ok' });
+      sendWsdl(res, profile, options.wsdl ?? 'served');
+      return;
+    }
     if (path !== CONNECT_PATH || req.method !== 'POST') {
       req.resume();
       const found = path === CONNECT_PATH;
@@ -177,6 +195,10 @@ export async function startConnectEmulator(options: ConnectEmulatorOptions): Pro
       if (result.update) updates.push(result.update);
       if (result.page) for (const hook of [...hooks]) await hook(result.page);
       if (truncate) Object.assign(record, { outcome: 'truncated' });
+      if (result.pieces) {
+        await sendPieces(res, resultEnvelopeEnds(request.method), result.pieces(), truncate);
+        return;
+      }
       // A page is already bytes: sent between the envelope's ends, without a copy, and
       // its buffer used again once the answer has left.
       const chunks = result.bytes ? [...resultEnvelopeEnds(request.method)] : [Buffer.from(resultEnvelope(request.method, result.document), 'utf8')];
@@ -213,6 +235,7 @@ export async function startConnectEmulator(options: ConnectEmulatorOptions): Pro
     url: `${baseUrl(host, port)}${CONNECT_PATH}`,
     knobs,
     clock,
+    profile,
     requestLog,
     updates,
     getContact: (id) => store.get(Number(id)),
@@ -265,6 +288,41 @@ function sendXml(res: ServerResponse, status: number, chunks: readonly Buffer[])
   for (const chunk of chunks) res.write(chunk);
   res.end();
   res.uncork();
+}
+
+/**
+ * Sends a whole-filter answer as it is written, waiting for the socket to drain between
+ * pieces (chunked: the length is not known ahead). Truncated: half the pieces, then a
+ * clean end, as a proxy that gives up part-way would.
+ */
+async function sendPieces(res: ServerResponse, [head, tail]: [Buffer, Buffer], pieces: Generator<Buffer>, truncate: boolean): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
+  const write = async (chunk: Buffer) => {
+    if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', resolve));
+  };
+  await write(head);
+  let index = 0;
+  for (const piece of pieces) {
+    if (res.destroyed) return;
+    // Truncated: cut inside the first slice of contacts (piece 0 is the document's head).
+    if (truncate && index === 1) {
+      await write(piece.subarray(0, Math.floor(piece.length / 2)));
+      res.end();
+      return;
+    }
+    await write(piece);
+    index += 1;
+  }
+  if (!truncate) await write(tail);
+  res.end();
+}
+
+function sendWsdl(res: ServerResponse, profile: ConnectProfile, served: WsdlServed): void {
+  if (served === 'not-found') return sendHtml(res, 404, 'Not Found', {});
+  const text = served === 'not-xml' ? '<html><body>Service description unavailable' : wsdlDocument(profile);
+  const body = Buffer.from(text, 'utf8');
+  res.writeHead(200, { 'content-type': `${served === 'not-xml' ? 'text/html' : 'text/xml'}; charset=utf-8`, 'content-length': body.length });
+  res.end(body);
 }
 
 function sendFault(res: ServerResponse, record: ConnectRequestRecord, code: FaultCode, message: string): void {
