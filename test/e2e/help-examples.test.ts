@@ -84,7 +84,8 @@ describe('the examples in --help', () => {
       const result = await runCli(['-c', project.configPath, '--log-format', 'json', ...args], { cwd: project.dir, timeoutMs: 60_000 });
       expect([0, 1], `${example.line}\n${result.stderr}`).toContain(result.code);
     }
-  });
+    // Every example of every command, one after another: a budget for the whole list, not a speed check.
+  }, 300_000);
 
   it('sandbox examples start the sandbox and print a config that points at it', async () => {
     for (const example of all.filter((candidate) => candidate.args[0] === 'sandbox')) {
