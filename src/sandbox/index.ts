@@ -95,7 +95,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         concurrency: 4,
       },
       standardFields: { ...sandboxFacts.standardFields },
-      optOut: { ...sandboxFacts.optOut, emptyIsOptedIn: true },
+      // The sandbox's Cadence has the optouts feed, so its config reads it (the default is not to).
+      optOut: { ...sandboxFacts.optOut, emptyIsOptedIn: true, feed: true },
       additionalFields: sandboxFacts.additionalFields.map((field) => ({ ...field })),
       criteria: { filterIds: [...sandboxFacts.filterIds], sourceCode: sandboxFacts.sourceCode, lookbackMinutes: 10 },
       nightlyImport: { enabled: true, window: { start: '01:00', end: '04:00', timeZone: 'America/New_York' } },
