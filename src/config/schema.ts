@@ -55,10 +55,10 @@ export const StandardFields = z.strictObject({
 });
 export type StandardFields = z.infer<typeof StandardFields>;
 
-/** `host:port` for a listening socket; an IPv6 host goes in brackets (`[::1]:8787`). */
-const listenAddress = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([1-9][0-9]{0,4})$/, 'expected host:port, e.g. 127.0.0.1:8787').refine(
+/** `host:port` for a listening socket; an IPv6 host goes in brackets (`[::1]:8787`); port 0 takes any free one. */
+const listenAddress = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/, 'expected host:port, e.g. 127.0.0.1:8787').refine(
   (value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535,
-  'port must be 1 to 65535',
+  'port must be 0 to 65535',
 );
 
 /** `connect-sync serve`: where Cadence's opt-out webhooks are received (product.md §10). */

@@ -79,7 +79,7 @@ export function journalTable(db: Db, now: () => Date, alive: (pid: number, host:
   const markReported = db.prepare("UPDATE optout_journal SET reported = 1 WHERE state = 'failed' AND reported = 0");
   const pending = db.prepare<[number], EntryRow>(`SELECT ${COLUMNS} FROM optout_journal WHERE state = 'pending' ORDER BY changed_at, id LIMIT ?`);
   const counts = db.prepare<[], { pending: number; failed: number }>(
-    "SELECT count(*) FILTER (WHERE state = 'pending') AS pending, count(*) FILTER (WHERE state = 'failed') AS failed FROM optout_journal",
+    "SELECT (SELECT count(*) FROM optout_journal WHERE state = 'pending') AS pending, (SELECT count(*) FROM optout_journal WHERE state = 'failed') AS failed",
   );
 
   const journal = db.transaction((changes: readonly JournalChange[]): JournalVerdict[] => {

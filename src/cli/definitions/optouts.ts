@@ -26,7 +26,7 @@ file twice writes nothing the second time. A wrong header, or any row that canno
 Examples:
   $ connect-sync optouts --dry-run
   $ connect-sync optouts --no-email
-  $ connect-sync optouts --from-csv ~/Downloads/OptOutHistory.csv`,
+  $ connect-sync optouts --from-csv OptOutHistory.csv`,
     )
     .action(
       commandAction(async (options: { dryRun?: boolean; json?: boolean; email?: boolean; fromCsv?: string }, context) => {
