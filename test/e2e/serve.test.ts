@@ -3,27 +3,10 @@
  * answer of the webhook endpoint, the journal behind a 200, write-back to Connect as
  * changes arrive, /healthz and /metrics without secrets.
  */
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedCadence } from '../support/oracle.js';
 import { sandboxProject, type SandboxProject } from '../support/sandbox-project.js';
-import { eventually, startServe, type ServeProcess } from '../support/serve-process.js';
-
-export const TOKEN = 'e2e-token-0123456789abcdefghijklmnopqrstuv';
-
-/** The journal's rows, read straight from the file. */
-export function journalRows(statePath: string): { contact_id: string; opted_out: number; source: string; state: string }[] {
-  const db = new Database(statePath, { readonly: true });
-  try {
-    return db.prepare('SELECT contact_id, opted_out, source, state FROM optout_journal ORDER BY id').all() as never;
-  } finally {
-    db.close();
-  }
-}
-
-export function post(url: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<Response> {
-  return fetch(url, { method: 'POST', body, headers });
-}
+import { TOKEN, eventually, journalRows, post, startServe, type ServeProcess } from '../support/serve-process.js';
 
 describe('connect-sync serve', () => {
   let project: SandboxProject;

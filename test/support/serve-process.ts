@@ -3,6 +3,7 @@
  * read from its own `serve listening` log line, stopped by a signal.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { CLI_BIN } from './cli.js';
 
 export interface ServeProcess {
@@ -37,4 +38,38 @@ export async function eventually(check: () => boolean, timeoutMs = 10_000): Prom
     if (Date.now() > until) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** The webhook token of the e2e configs (at least 32 characters). */
+export const TOKEN = 'e2e-token-0123456789abcdefghijklmnopqrstuv';
+
+/** The journal's rows, read straight from the file. */
+export function journalRows(statePath: string): { contact_id: string; opted_out: number; source: string; state: string }[] {
+  const db = new Database(statePath, { readonly: true });
+  try {
+    return db.prepare('SELECT contact_id, opted_out, source, state FROM optout_journal ORDER BY id').all() as never;
+  } finally {
+    db.close();
+  }
+}
+
+/** How many runs the state file records (0 while there is no file yet). */
+export function runsRecorded(statePath: string): number {
+  let db: Database.Database;
+  try {
+    db = new Database(statePath, { readonly: true, fileMustExist: true });
+  } catch {
+    return 0;
+  }
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
+  } catch {
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
+export function post(url: string, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }): Promise<Response> {
+  return fetch(url, { method: 'POST', body, headers });
 }
