@@ -69,4 +69,14 @@ describe('optouts --from-csv', () => {
     expect(project.sandbox.connect.updates).toHaveLength(1);
     expect(journalRows(project.statePath).filter((row) => row.source === 'csv')).toHaveLength(3);
   });
+
+  it('takes the export the sandbox Cadence writes', async () => {
+    const id = optedIn[2]!;
+    project.sandbox.cadence.recordKeyword(id, 'STOP');
+    const path = join(project.dir, 'sandbox-export.csv');
+    writeFileSync(path, project.sandbox.cadence.optOutHistoryCsv());
+    const result = await project.cli(['optouts', '--from-csv', path, '--json', '--no-email']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(project.sandbox.connect.getContact(id)!.values.sms_status).toBe('Opted Out');
+  });
 });

@@ -79,6 +79,20 @@ describe('connect-sync serve', () => {
     expect(JSON.parse(status.stdout).optOuts).toMatchObject({ pending: 0, failed: 1 });
   });
 
+  it('takes the sandbox Cadence\'s own webhook for a STOP, and writes it to Connect', async () => {
+    const { sandbox } = project;
+    const id = optedIn[2]!;
+    sandbox.cadence.knobs.webhookUrl = hook;
+    try {
+      sandbox.cadence.recordKeyword(id, 'STOP');
+      await sandbox.cadence.whenWebhooksDelivered();
+    } finally {
+      sandbox.cadence.knobs.webhookUrl = '';
+    }
+    expect(sandbox.cadence.webhookDeliveries()).toEqual([{ studentId: id, optedIn: false, attempts: 1, status: 200, delivered: true }]);
+    await eventually(() => sandbox.connect.getContact(id)!.values.sms_status === 'Opted Out');
+  });
+
   it('answers /healthz, and /metrics with webhook counts and pending entries, never the token', async () => {
     expect((await fetch(`${serve.url}/healthz`)).status).toBe(200);
     const metrics = await fetch(`${serve.url}/metrics`);
