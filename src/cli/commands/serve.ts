@@ -11,7 +11,8 @@ import { openStateStore } from '../../adapters/sqlite/store.js';
 import { writerId } from '../../core/write-back.js';
 import { ConfigError, ExitCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { type CliContext } from '../context.js';
+import type { Config } from '../../config/schema.js';
+import type { CliContext } from '../context.js';
 import { loadConfigFor } from '../load-config.js';
 import { webhookHandler } from './serve-http.js';
 import { serveMetrics } from './serve-metrics.js';
@@ -27,14 +28,29 @@ export function parseListen(listen: string): { host: string; port: number } {
   return { host, port: Number(listen.slice(colon + 1)) };
 }
 
+/** A running serve: its address, and how to stop it (as SIGTERM does). */
+export interface RunningServe {
+  /** `http://127.0.0.1:8787` */
+  url: string;
+  stop(): Promise<void>;
+}
+
 /** Serves until a signal; resolves with the exit code. */
 export async function serveCommand(context: CliContext): Promise<number> {
   const config = await loadConfigFor(context);
+  const running = await startServing(config, context.logger);
+  await stopSignal(context.logger);
+  await running.stop();
+  context.logger.info('serve stopped');
+  return ExitCode.Ok;
+}
+
+/** Opens the state file and Connect, listens, and starts the write-back worker. */
+export async function startServing(config: Config, logger: Logger): Promise<RunningServe> {
   const webhook = config.optOut?.webhook;
   if (config.optOut === undefined || webhook === undefined) {
     throw new ConfigError('connect-sync serve needs optOut.webhook in the config', [{ path: 'optOut.webhook', message: 'required by serve (listen and token)' }]);
   }
-  const { logger } = context;
   // Short transactions on this connection: an import may be writing to the same file.
   const store = openStateStore(config.state.path, { writeBehind: false });
   const connect = createConnectClient(config.connect, { logger: logger.child({ service: 'connect' }) });
@@ -43,21 +59,22 @@ export async function serveCommand(context: CliContext): Promise<number> {
   const server = createServer(webhookHandler({ token: webhook.token, deptCode: config.cadence.deptCode, store, metrics, logger, journalled: () => worker.nudge() }));
   server.requestTimeout = 10_000;
   server.headersTimeout = 5000;
-  try {
-    await listen(server, webhook.listen, logger);
-    await stopSignal(logger);
-  } finally {
+  const stop = async () => {
     await shutDown(server, async () => {
       await worker.stop();
       await connect.close();
     });
     store.close();
+  };
+  try {
+    return { url: await listen(server, webhook.listen, logger), stop };
+  } catch (error) {
+    await stop();
+    throw error;
   }
-  logger.info('serve stopped');
-  return ExitCode.Ok;
 }
 
-async function listen(server: Server, address: string, logger: Logger): Promise<void> {
+async function listen(server: Server, address: string, logger: Logger): Promise<string> {
   const { host, port } = parseListen(address);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -69,7 +86,9 @@ async function listen(server: Server, address: string, logger: Logger): Promise<
   const bound = server.address() as AddressInfo;
   const shown = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   // The webhook path is logged without its token.
-  logger.info({ address: `http://${shown}:${bound.port}`, webhookPath: '/cadence/optouts/<token>' }, 'serve listening');
+  const url = `http://${shown}:${bound.port}`;
+  logger.info({ address: url, webhookPath: '/cadence/optouts/<token>' }, 'serve listening');
+  return url;
 }
 
 function stopSignal(logger: Logger): Promise<void> {
