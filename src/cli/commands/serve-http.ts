@@ -107,7 +107,7 @@ async function receive(req: IncomingMessage, res: ServerResponse, deps: HandlerD
     answer(res, 503, { error: 'the state store is not answering; deliver again later' });
     return 503;
   }
-  deps.logger.info({ contactId: reading.contactId, optedOut: reading.optedOut, verdict }, 'opt-out webhook journalled');
+  deps.logger.debug({ contactId: reading.contactId, optedOut: reading.optedOut, verdict }, 'opt-out webhook journalled');
   answer(res, 200, { ok: true, verdict });
   if (verdict === 'pending') deps.journalled();
   return 200;

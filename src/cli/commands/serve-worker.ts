@@ -9,6 +9,13 @@ import type { Logger } from '../../log.js';
 
 /** How often entries waiting out a backoff (or claimed by a writer that died) are looked at. */
 const SWEEP_MS = 5000;
+/**
+ * A pass starts once webhooks have paused this long, or this long after the first one
+ * waiting at the latest: during a burst, answering comes first (the journal holds the
+ * changes either way), and the write-back follows within about a second.
+ */
+const QUIET_MS = 100;
+const MAX_WAIT_MS = 1000;
 
 export interface WriteBackWorker {
   /** A new entry is in the journal. */
@@ -36,7 +43,7 @@ export function startWriteBackWorker(config: Config, deps: Omit<WriteBackDeps, '
       }
     } while (again && !controller.signal.aborted);
   };
-  const nudge = () => {
+  const start = () => {
     if (controller.signal.aborted) return;
     if (running !== undefined) {
       again = true;
@@ -46,13 +53,25 @@ export function startWriteBackWorker(config: Config, deps: Omit<WriteBackDeps, '
       running = undefined;
     });
   };
-  const timer = setInterval(nudge, SWEEP_MS);
+  let quiet: NodeJS.Timeout | undefined;
+  let firstWaiting: number | undefined;
+  const nudge = () => {
+    const now = Date.now();
+    firstWaiting ??= now;
+    clearTimeout(quiet);
+    quiet = setTimeout(() => {
+      firstWaiting = undefined;
+      start();
+    }, Math.max(0, Math.min(QUIET_MS, firstWaiting + MAX_WAIT_MS - now)));
+  };
+  const timer = setInterval(start, SWEEP_MS);
   timer.unref();
-  nudge();
+  start();
   return {
     nudge,
     async stop() {
       clearInterval(timer);
+      clearTimeout(quiet);
       controller.abort();
       await running;
     },
