@@ -31,7 +31,7 @@ describe('write-back: following Cadence into the confirmed payloads', () => {
     const written: string[] = [];
     const changes = [
       change('1', 'keyword', true, 1),
-      // Another import's opt-out that Connect does not hold yet: written.
+      // An import's change is what connect-sync read in Connect: an echo, not written.
       change('2', 'import', true, 2),
       // A STOP, then an import's opt-in after it: history, the STOP stays.
       change('3', 'keyword', true, 3),
@@ -56,12 +56,12 @@ describe('write-back: following Cadence into the confirmed payloads', () => {
       logger: silentLogger(),
       runId: 'run-1',
     });
-    expect(counts).toEqual({ written: 4, failed: 0, skipped: 2 });
-    expect(written).toEqual(['1', '2', '3', '4']);
+    expect(counts).toEqual({ written: 3, failed: 0, skipped: 3 });
+    expect(written).toEqual(['1', '3', '4']);
     expect(store.getConfirmedOptedOut(['1', '2', '3', '4'])).toEqual(
       new Map([
         ['1', true],
-        ['2', true],
+        ['2', false],
         ['3', true],
         ['4', true],
       ]),

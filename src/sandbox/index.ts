@@ -97,13 +97,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         concurrency: 4,
       },
       standardFields: { ...sandboxFacts.standardFields },
-      // The sandbox's Cadence has the optouts feed, so its config reads it (the default is not to).
       optOut: {
         ...sandboxFacts.optOut,
         emptyIsOptedIn: true,
         // Port 0: `serve` takes any free port and logs it.
         webhook: { listen: '127.0.0.1:0', token: `\${CADENCE_WEBHOOK_TOKEN:-${SANDBOX_CREDENTIALS.webhookToken}}` },
-        feed: true,
       },
       additionalFields: sandboxFacts.additionalFields.map((field) => ({ ...field })),
       criteria: { filterIds: [...sandboxFacts.filterIds], sourceCode: sandboxFacts.sourceCode, lookbackMinutes: 10 },

@@ -89,7 +89,7 @@ function unjournalled(store: Services['store'], changes: readonly OptOutChange[]
   const holds = store.getConfirmedOptedOut(ids);
   const listed: JournalChange[] = [];
   for (const change of readable) {
-    const connectHolds = holds.get(change.contactId);
+    const connectHolds = change.connectHolds ?? holds.get(change.contactId);
     const judged = { ...change, ...(connectHolds !== undefined && { connectHolds }) };
     if (judgeChange(judged, latest.get(change.contactId), false) !== 'pending') continue;
     listed.push(judged);
