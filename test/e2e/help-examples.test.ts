@@ -21,9 +21,9 @@ interface Example {
   args: string[];
 }
 
-/** The command an example runs (its first word that is neither an option nor a path). */
+/** The command an example runs (its first word that names one; an option's value may come before it). */
 function commandOf(example: Example): string {
-  return example.args.find((word) => !word.startsWith('-') && !word.includes('/')) ?? '';
+  return example.args.find((word) => word !== '' && COMMANDS.includes(word)) ?? '';
 }
 
 /** `$ npx connect-sync -c x import --json | jq .  comment` → the arguments to run. */
