@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Thin launcher: the CLI lives in src/cli (compiled to dist/cli). It sets process.exitCode
 // instead of calling process.exit so pino can flush its output.
+import { existsSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 
 // Memory (issue 9): after each full GC, V8 lets the old generation grow to up to 4× what
@@ -16,7 +17,15 @@ if (!/--heap[-_]growing[-_]percent/.test(`${process.execArgv.join(' ')} ${proces
   setFlagsFromString('--heap-growing-percent=200');
 }
 
-const { run } = await import('../dist/cli/main.js');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  // A checkout installed without its dev dependencies has no build (see README, "Installing for production").
+  process.stderr.write(
+    'connect-sync: not built (dist/ is missing). In a checkout: npm ci && npm run build. For production: npm pack, then npm install -g ./connect-sync-<version>.tgz\n',
+  );
+  process.exit(2);
+}
+const { run } = await import(main.href);
 
 // `connect-sync status | head`: a closed pipe is the reader's choice, not an error.
 process.stdout.on('error', (error) => {

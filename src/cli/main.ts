@@ -2,6 +2,7 @@
  * The command-line program. It only adapts: parses options, builds the context, calls the
  * command's function, and maps what it returns or throws to an exit code.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, ExitCode, ExternalServiceError, exitCodeFor, isKnownError } from '../errors.js';
 import { lastExitCode } from './context.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS))
     .addOption(new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(['json', 'pretty']))
     .option('-q, --quiet', 'only warnings and errors in the log, no progress')
+    .version(packageVersion(), '-V, --version', 'print the version of connect-sync')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerImport(program);
@@ -47,9 +49,15 @@ Examples:
   $ connect-sync status                             recent runs, watermarks, retries
   $ connect-sync -c /etc/connect-sync/connect-sync.config.yaml import --scheduled -q
 
-Exit codes: 0 done · 1 some contacts failed · 2 config or usage error · 3 could not complete · 4 another import holds the lock`,
+Exit codes: 0 done · 1 some contacts failed (now, or still from an earlier run) · 2 config or usage error · 3 could not complete · 4 another import holds the lock`,
   );
   return program;
+}
+
+/** The version in package.json (two folders up from src/cli and from dist/cli alike). */
+function packageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
 }
 
 /** Runs the CLI on `argv` (process.argv form) and resolves with the exit code. */

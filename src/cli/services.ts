@@ -34,22 +34,47 @@ export function openServices(config: Config, logger: Logger, options: { readonly
   };
 }
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The reason a run past `--max-minutes` stops for: an interruption (exit 3), named for the operator. */
+export class DeadlineError extends InterruptedError {
+  constructor(maxMinutes: number) {
+    super('--max-minutes');
+    this.message = `stopped after --max-minutes ${maxMinutes}`;
+    this.name = 'DeadlineError';
+  }
+}
+
 /**
- * An AbortSignal that fires on SIGINT or SIGTERM, so a run stops fetching, lets the
- * batches in flight finish and records what they confirmed. A second signal exits at once.
+ * An AbortSignal that fires on SIGINT or SIGTERM, or once the run has taken `maxMinutes`,
+ * so a run stops fetching, lets the batches in flight finish and records what they
+ * confirmed. A second signal exits at once.
  */
-export function interruptSignal(logger: Logger): { signal: AbortSignal; dispose(): void } {
+export function interruptSignal(logger: Logger, options: { maxMinutes?: number } = {}): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
     logger.warn({ signal: name }, 'stopping: finishing the batches in flight (signal again to quit at once)');
     controller.abort(new InterruptedError(name));
   };
+  const { maxMinutes } = options;
+  // Past setTimeout's range (about 24 days) a timer would fire at once: no deadline then.
+  const timer =
+    maxMinutes === undefined || maxMinutes * 60_000 > MAX_TIMER_MS
+      ? undefined
+      : setTimeout(() => {
+          if (controller.signal.aborted) return;
+          logger.warn({ maxMinutes }, 'stopping: the run took longer than --max-minutes; finishing the batches in flight');
+          controller.abort(new DeadlineError(maxMinutes));
+        }, maxMinutes * 60_000);
+  // The timer must not keep a finished process alive.
+  timer?.unref();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return {
     signal: controller.signal,
     dispose() {
+      clearTimeout(timer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     },

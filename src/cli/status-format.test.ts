@@ -8,6 +8,7 @@ function counts(partial: Partial<RunCounts> = {}): RunCounts {
     imported: 0,
     errors: 0,
     warnings: 0,
+    notProcessed: 0,
     created: 0,
     updated: 0,
     unchanged: 0,
@@ -96,6 +97,7 @@ const input: StatusInput = {
   runs,
   watermarks,
   retries: 3,
+  stillFailing: 2,
   lockHolder: { pid: 4242, host: 'sync-01', since: '2026-11-01T07:00:00.000Z' },
   timeZone: 'America/New_York',
   now: new Date('2026-11-01T07:12:30.000Z'),
@@ -179,10 +181,11 @@ describe('formatStatus', () => {
   });
 
   it('says "none yet" and "free" for a new state file', () => {
-    const empty = formatStatus({ runs: [], watermarks: [], retries: 0, timeZone: 'Asia/Kolkata', now: input.now });
+    const empty = formatStatus({ runs: [], watermarks: [], retries: 0, stillFailing: 0, timeZone: 'Asia/Kolkata', now: input.now });
     expect(empty).toContain('Recent runs: none yet');
     expect(empty).toContain('Watermarks: none yet');
     expect(empty).toContain('Contacts waiting for retry: none');
+    expect(empty).toContain('Contacts still failing (data errors not yet fixed in Connect): none');
     expect(empty).toContain('Lock: free');
   });
 
@@ -202,7 +205,7 @@ describe('statusJson', () => {
   };
 
   it('has stable top-level keys', () => {
-    expect(Object.keys(json)).toEqual(['generatedAt', 'timeZone', 'lock', 'retriesWaiting', 'optOuts', 'runs', 'watermarks']);
+    expect(Object.keys(json)).toEqual(['generatedAt', 'timeZone', 'lock', 'retriesWaiting', 'optOuts', 'stillFailing', 'runs', 'watermarks']);
     expect(json.generatedAt).toBe('2026-11-01T07:12:30.000Z');
     expect(json.retriesWaiting).toBe(3);
     expect(json.lock).toEqual({ held: true, pid: 4242, host: 'sync-01', since: '2026-11-01T07:00:00.000Z' });

@@ -1,6 +1,6 @@
 /**
  * What `connect-sync status` prints (product.md §2): recent runs, each filter's watermark,
- * contacts waiting for retry, and who holds the lock. `formatStatus` is for people (aligned
+ * contacts waiting for retry, contacts still failing, and who holds the lock. `formatStatus` is for people (aligned
  * columns, times in Connect's zone); `statusJson` is for monitoring (stable keys, ISO
  * times, `null` rather than missing keys). Both are pure: the caller reads the state.
  */
@@ -13,6 +13,8 @@ export interface StatusInput {
   watermarks: readonly Watermark[];
   /** Contacts waiting in the retry table. */
   retries: number;
+  /** Contacts whose data errors are not yet fixed in Connect (still failing, product.md §6). */
+  stillFailing: number;
   lockHolder?: LockHolder;
   /** Opt-out journal entries waiting to be written to Connect, and refused by it for good. */
   optOuts?: { pending: number; failed: number };
@@ -126,6 +128,7 @@ function runsSection(input: StatusInput): string[] {
   ]);
   const details = input.runs.flatMap((run) => [
     ...(run.error !== undefined ? [`  ${run.id}: ${run.error}`] : []),
+    ...((run.counts.notProcessed ?? 0) > 0 ? [`  ${run.id}: ${run.counts.notProcessed} contacts read but not processed (the next run takes them up)`] : []),
     ...(run.mail?.error !== undefined ? [`  ${run.id}: mail not sent: ${run.mail.error}`] : []),
     ...(run.reportPath !== undefined ? [`  ${run.id}: report ${run.reportPath}`] : []),
     ...run.notes.map((note) => `  ${run.id}: ${note}`),
@@ -177,6 +180,7 @@ export function formatStatus(input: StatusInput): string {
     '',
     `Contacts waiting for retry: ${retries}`,
     ...(input.optOuts === undefined ? [] : [optOutsLine(input.optOuts)]),
+    `Contacts still failing (data errors not yet fixed in Connect): ${input.stillFailing === 0 ? 'none' : count.format(input.stillFailing)}`,
     lockLine(input),
   ].join('\n');
 }
@@ -194,9 +198,11 @@ export function statusJson(input: StatusInput): object {
       : { held: false, pid: null, host: null, since: null },
     retriesWaiting: input.retries,
     optOuts: input.optOuts ?? null,
+    stillFailing: input.stillFailing,
     runs: input.runs.map((run) => ({
       id: run.id,
       kind: run.kind,
+      scheduled: run.scheduled === true,
       outcome: run.outcome,
       pid: run.pid,
       host: run.host,
@@ -206,6 +212,8 @@ export function statusJson(input: StatusInput): object {
       matched: run.counts.matched,
       imported: run.counts.imported,
       errors: run.counts.errors,
+      stillFailing: run.counts.stillFailing ?? 0,
+      notProcessed: run.counts.notProcessed ?? 0,
       warnings: run.counts.warnings,
       created: run.counts.created,
       updated: run.counts.updated,

@@ -74,7 +74,7 @@ export const DESCRIPTIONS: Readonly<Record<string, string>> = {
   'nightlyImport.window.start': 'Start of the window, HH:MM on a 24-hour clock (inclusive).',
   'nightlyImport.window.end': 'End of the window, HH:MM on a 24-hour clock (exclusive).',
   'nightlyImport.window.timeZone': 'IANA time zone of the window, e.g. America/New_York.',
-  notification: 'Mail after every run (nodemailer over SMTP).',
+  notification: 'Mail after every run (nodemailer over SMTP: to, from and smtp go together), and/or a ping URL for a monitor.',
   'notification.to': 'Addresses that receive the mail.',
   'notification.to[]': 'An email address.',
   'notification.from': 'Sender address.',
@@ -84,6 +84,8 @@ export const DESCRIPTIONS: Readonly<Record<string, string>> = {
   'notification.smtp.secure': 'true: TLS from the start (usually port 465); false: STARTTLS when the server offers it.',
   'notification.smtp.user': 'SMTP user name; user and pass go together.',
   'notification.smtp.pass': `SMTP password; user and pass go together.${SECRET}`,
+  'notification.pingUrl': `healthchecks.io-style URL: <url>/start when an import starts, <url> when it ends with exit 0 or 1, <url>/fail otherwise. May be set without mail.${SECRET}`,
+  'cadence.batchTimeoutSeconds': 'Seconds a batch may stay processing in Cadence before it is given up and treated as transient (its contacts go to the retry table).',
   state: 'Where connect-sync keeps what it knows.',
   'state.path':
     'SQLite state file (runs, watermarks, confirmed payloads, retries); relative to the config file\'s folder. Reports go to reports/ beside it. Default: connect-sync.sqlite beside the config file.',
@@ -95,6 +97,8 @@ const EXTRA: Readonly<Record<string, Record<string, unknown>>> = {
   'cadence.baseUrl': { pattern: '^https?://' },
   'criteria.filterIds': { uniqueItems: true },
   'notification.smtp': { dependencies: { user: ['pass'], pass: ['user'] } },
+  notification: { dependencies: { to: ['from', 'smtp'], from: ['to', 'smtp'], smtp: ['to', 'from'] }, minProperties: 1 },
+  'notification.pingUrl': { pattern: '^https?://' },
   'connect.timeZone': { examples: ['America/New_York', 'America/Chicago', 'America/Los_Angeles'] },
   'nightlyImport.window.timeZone': { examples: ['America/New_York', 'America/Chicago', 'America/Los_Angeles'] },
 };

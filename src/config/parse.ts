@@ -19,6 +19,7 @@ export const SECRET_PATHS = [
   ['cadence', 'apiSecret'],
   ['notification', 'smtp', 'pass'],
   ['optOut', 'webhook', 'token'],
+  ['notification', 'pingUrl'],
 ] as const;
 
 export interface ParseConfigOptions {

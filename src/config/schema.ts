@@ -44,6 +44,7 @@ export const CadenceConfig = z.strictObject({
   batchSize: intInRange(1, 1000).default(1000),
   concurrency: intInRange(1, 16).default(4),
   timeoutSeconds: intInRange(1, 600).default(60),
+  batchTimeoutSeconds: intInRange(1, 86_400).default(600),
 });
 export type CadenceConfig = z.infer<typeof CadenceConfig>;
 
@@ -139,11 +140,25 @@ export type SmtpConfig = z.infer<typeof SmtpConfig>;
 
 const Email = z.email({ error: 'expected an email address' });
 
-export const NotificationConfig = z.strictObject({
-  to: z.array(Email).min(1, 'expected at least one address'),
-  from: Email,
-  smtp: SmtpConfig,
-});
+export const NotificationConfig = z
+  .strictObject({
+    to: z.array(Email).min(1, 'expected at least one address').optional(),
+    from: Email.optional(),
+    smtp: SmtpConfig.optional(),
+    /** healthchecks.io-style URL pinged at start, success and failure (product.md §12); a secret. */
+    pingUrl: HttpUrl.optional(),
+  })
+  .superRefine((notification, ctx) => {
+    const mail = (['to', 'from', 'smtp'] as const).filter((key) => notification[key] !== undefined);
+    for (const key of ['to', 'from', 'smtp'] as const) {
+      if (mail.length > 0 && notification[key] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: 'to, from and smtp go together (mail needs all three)' });
+      }
+    }
+    if (mail.length === 0 && notification.pingUrl === undefined) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'expected to, from and smtp (mail), or pingUrl, or both' });
+    }
+  });
 export type NotificationConfig = z.infer<typeof NotificationConfig>;
 
 export const StateConfig = z.strictObject({

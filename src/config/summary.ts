@@ -35,14 +35,16 @@ function describeSchedule(config: Config): string {
 
 function describeMail(config: Config): string {
   const notification = config.notification;
-  if (!notification) return row('Notification:', 'none (no mail is sent; reports stay beside the state file)');
-  const { smtp } = notification;
+  const ping = notification?.pingUrl === undefined ? [] : ['pings the pingUrl at start, success and failure (URL not shown: a secret)'];
+  const smtp = notification?.smtp;
+  if (!notification?.to || !smtp) return row('Notification:', 'none (no mail is sent; reports stay beside the state file)', ...ping);
   const transport = smtp.secure ? 'TLS' : 'STARTTLS when offered';
   const login = smtp.user === undefined ? 'no login' : `login ${smtp.user}`;
   return row(
     'Notification:',
     `to ${notification.to.join(', ')}`,
-    `from ${notification.from} via ${smtp.host}:${smtp.port} (${transport}, ${login})`,
+    `from ${notification.from ?? ''} via ${smtp.host}:${smtp.port} (${transport}, ${login})`,
+    ...ping,
   );
 }
 
@@ -102,8 +104,8 @@ export function configWarnings(config: Config): string[] {
   if (enabled && window.start === window.end) {
     warnings.push('nightlyImport.window starts and ends at the same time: import --scheduled will never import');
   }
-  if (!config.notification) {
-    warnings.push('no notification section: nobody is emailed about contacts that could not be imported');
+  if (!config.notification?.smtp) {
+    warnings.push(`no notification ${config.notification ? 'mail' : 'section'}: nobody is emailed about contacts that could not be imported`);
   } else {
     const { port, secure } = config.notification.smtp;
     if (port === 465 && !secure) warnings.push('notification.smtp.port is 465 but secure is false: port 465 usually expects secure: true');

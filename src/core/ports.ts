@@ -22,6 +22,7 @@ import type {
   Severity,
 } from './types.js';
 import type { JournalChange, JournalSource, JournalVerdict } from './optout-journal.js';
+import type { StillFailingChanges, StillFailingRow } from './still-failing.js';
 
 export interface FetchOptions {
   /** Only contacts modified at or after this instant (inclusive, to the second). Absent: all. */
@@ -91,9 +92,16 @@ export interface FilterCounts {
   imported: number;
   errors: number;
   warnings: number;
+  /** Read, but no outcome yet when the run stopped early (absent in runs recorded before it was counted). */
+  notProcessed?: number;
 }
 
 export interface RunCounts extends FilterCounts {
+  /**
+   * Contacts read but neither imported nor an error when the run stopped early (the next
+   * run takes them up): `matched = imported + errors + notProcessed` (product.md §6).
+   */
+  notProcessed: number;
   created: number;
   updated: number;
   unchanged: number;
@@ -101,6 +109,8 @@ export interface RunCounts extends FilterCounts {
   perFilter: Record<string, FilterCounts>;
   /** The opt-out write-back's share of the run. */
   writeBack: { written: number; failed: number; skipped: number };
+  /** Contacts whose data errors from earlier runs are not yet fixed in Connect (absent before it was counted). */
+  stillFailing?: number;
 }
 
 export interface RunRecord {
@@ -120,6 +130,8 @@ export interface RunRecord {
   mail?: { sent: boolean; at: string; error?: string };
   /** Notes for the operator (`filter 70542 re-imported in full: mapping changed`). */
   notes: string[];
+  /** Started by `import --scheduled`. */
+  scheduled?: boolean;
 }
 
 export interface Watermark {
@@ -196,7 +208,7 @@ export interface StateStore {
   releaseLock(): void;
   lockHolder(): LockHolder | undefined;
 
-  startRun(kind: RunKind): RunRecord;
+  startRun(kind: RunKind, options?: { scheduled?: boolean }): RunRecord;
   /** Replaces the counts of a running run (progress survives a kill). */
   updateRunCounts(runId: string, counts: RunCounts): void;
   finishRun(runId: string, result: { outcome: Exclude<RunOutcome, 'running' | 'interrupted'>; counts: RunCounts; error?: string; reportPath?: string; notes?: string[] }): void;
@@ -259,6 +271,12 @@ export interface StateStore {
   /** Pending entries, oldest first (dry runs list them). */
   listPendingOptOuts(limit?: number): JournalEntry[];
   countOptOuts(): { pending: number; failed: number };
+  /** Every still-failing row (small: contacts with unfixed data errors). */
+  listStillFailing(): StillFailingRow[];
+  /** Applies what planStillFailing decided at the end of run `runId`, in one transaction. */
+  applyStillFailing(runId: string, changes: StillFailingChanges): void;
+  /** Contacts still failing from runs other than `exceptRunId` (all of them without it). */
+  countStillFailing(exceptRunId?: string): number;
 
   close(): void;
 }

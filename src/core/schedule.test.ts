@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NightlyImport } from '../config/schema.js';
-import { insideWindow, windowDecision } from './schedule.js';
+import { insideWindow, windowDecision, windowStart } from './schedule.js';
 
 function nightly(start: string, end: string, timeZone: string, enabled = true): NightlyImport {
   return NightlyImport.parse({ enabled, window: { start, end, timeZone } });
@@ -189,5 +189,19 @@ describe('insideWindow', () => {
     ['00:00', '23:59', '23:59', false],
   ])('%s–%s at %s → %s', (start, end, clock, expected) => {
     expect(insideWindow(at(clock), start, end)).toBe(expected);
+  });
+});
+
+describe('windowStart', () => {
+  it.each([
+    ['inside a window on one day', '01:00', '04:00', '2026-06-15T06:30:00Z', '2026-06-15T05:00:00.000Z'],
+    ['at the very start', '01:00', '04:00', '2026-06-15T05:00:00Z', '2026-06-15T05:00:00.000Z'],
+    ['before midnight in a window crossing it', '22:00', '02:00', '2026-06-15T03:30:00Z', '2026-06-15T02:00:00.000Z'],
+    ['after midnight in a window crossing it: yesterday\'s start', '22:00', '02:00', '2026-06-15T05:30:00Z', '2026-06-15T02:00:00.000Z'],
+    ['after the window: today\'s start', '01:00', '04:00', '2026-06-15T16:00:00Z', '2026-06-15T05:00:00.000Z'],
+    ['the night clocks fall back, in the repeated hour', '01:00', '04:00', '2026-11-01T06:30:00Z', '2026-11-01T05:00:00.000Z'],
+    ['the night clocks spring forward', '01:00', '04:00', '2026-03-08T07:30:00Z', '2026-03-08T06:00:00.000Z'],
+  ])('%s', (_name, start, end, now, expected) => {
+    expect(windowStart(nightly(start, end, 'America/New_York'), new Date(now)).toISOString()).toBe(expected);
   });
 });

@@ -57,3 +57,23 @@ export function windowDecision(nightly: NightlyImport, now: Date): WindowDecisio
     localTime,
   };
 }
+
+/**
+ * The start of the window that began most recently at or before `now` (tonight's window:
+ * yesterday's start when the window crosses midnight and `now` is past it). One scheduled
+ * import that completed since then is the night's import.
+ */
+export function windowStart(nightly: NightlyImport, now: Date): Date {
+  const { start, timeZone } = nightly.window;
+  const seconds = clockSeconds(start);
+  const local = DateTime.fromJSDate(now, { zone: timeZone });
+  const at = (day: DateTime) => earliest(day.set({ hour: Math.floor(seconds / 3600), minute: (seconds % 3600) / 60, second: 0, millisecond: 0 }));
+  const today = at(local);
+  return (today <= local ? today : at(local.minus({ days: 1 }))).toJSDate();
+}
+
+/** The first occurrence of a wall-clock time that happens twice (the hour clocks fall back). */
+function earliest(time: DateTime): DateTime {
+  const hourBefore = time.minus({ hours: 1 });
+  return hourBefore.hour === time.hour && hourBefore.minute === time.minute ? hourBefore : time;
+}

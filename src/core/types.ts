@@ -24,6 +24,13 @@ export interface ConnectContact {
   modifiedAt: string;
   /** Every other attribute returned, by internal name. Missing attributes are absent. */
   attributes: Readonly<Record<string, AttributeValue>>;
+  /**
+   * Set when the record cannot be read (product.md §8: a contactid that is not a positive
+   * integer, a modifieddate that does not parse, a value XML forbids): why, naming the
+   * record. `contactId` and `modifiedLocal` are then as read ('' when missing),
+   * `modifiedAt` is '', and `attributes` hold the values that could be read.
+   */
+  unreadable?: string;
 }
 
 /** An attribute of Connect's contact record (GetAllAttributes). */
@@ -102,6 +109,8 @@ export type IssueCode =
   | 'UNKNOWN_USER_ID'
   | 'OPT_OUT_CONFLICT'
   | 'CADENCE_UNAVAILABLE'
+  | 'FUTURE_MODIFIED_DATE'
+  | 'INVALID_RECORD'
   | (string & {});
 
 export interface ContactIssue {

@@ -39,15 +39,18 @@ export function guardCell(cell: string): string {
   return /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(cell) ? `'${cell}` : cell;
 }
 
+/** A report row: this run's issue, or a still-failing contact's error from an earlier run. */
+export type ReportRow = RunIssue & { earlierRun?: boolean };
+
 /** One issue as the report's cells, in REPORT_COLUMNS order, formula-guarded. */
-export function issueCells(issue: RunIssue): string[] {
+export function issueCells(issue: ReportRow): string[] {
   return [
     issue.contactId,
     issue.firstName,
     issue.lastName,
     issue.mobileNumber,
     issue.filterIds.join(';'),
-    issue.severity,
+    issue.earlierRun === true ? 'error (earlier run)' : issue.severity,
     issue.code,
     issue.message,
   ].map((cell) => guardCell(cell));
@@ -63,7 +66,7 @@ export function issueCells(issue: RunIssue): string[] {
  */
 export async function writeErrorReport(
   filePath: string,
-  issues: Iterable<RunIssue> | AsyncIterable<RunIssue>,
+  issues: Iterable<ReportRow> | AsyncIterable<ReportRow>,
 ): Promise<{ path: string; rows: number }> {
   await mkdir(path.dirname(filePath), { recursive: true });
   const partial = `${filePath}.partial`;

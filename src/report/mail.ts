@@ -84,9 +84,12 @@ function opening(run: RunRecord, failed: boolean, reason: string): Block[] {
     ];
   }
   const { errors, warnings } = run.counts;
+  const stillFailing = run.counts.stillFailing ?? 0;
   if (run.kind === 'optouts') return [{ kind: 'paragraph', text: `${what} finished.` }];
-  if (errors > 0) {
-    return [{ kind: 'paragraph', text: `${what} finished, but ${plural(errors, 'contact')} could not be imported: see the report.` }];
+  if (errors > 0 || stillFailing > 0) {
+    const earlier = stillFailing > 0 ? `${errors > 0 ? ', and ' : ', but '}${plural(stillFailing, 'contact')} from earlier runs still failing` : '';
+    const now = errors > 0 ? `, but ${plural(errors, 'contact')} could not be imported` : '';
+    return [{ kind: 'paragraph', text: `${what} finished${now}${earlier}: see the report.` }];
   }
   const caveat = warnings > 0 ? `, with ${plural(warnings, 'warning')} (see the report)` : '';
   return [{ kind: 'paragraph', text: `${what} finished: every contact the filters returned is in Cadence${caveat}.` }];
@@ -105,7 +108,10 @@ function countBlocks({ run, config, filterNames }: RunMailInput): Block[] {
         ['Matched', String(counts.matched)],
         ['Imported', `${counts.imported} (${formatImportedSplit(counts)})`],
         ['Errors', String(counts.errors)],
+        // Only a run that stopped early has contacts read but not settled; the next run takes them up.
+        ...((counts.notProcessed ?? 0) > 0 ? [['Not processed', `${counts.notProcessed} (read, no outcome yet; the next run takes them up)`] as [string, string]] : []),
         ['Warnings', String(counts.warnings)],
+        ['Still failing', `${counts.stillFailing ?? 0} (data errors of earlier runs not yet fixed in Connect)`],
         ...writeBack,
       ],
     },
@@ -159,7 +165,7 @@ const MIN_SCRUBBED_LENGTH = 4;
  * a secret on purpose; this is for text that comes from elsewhere (an error message).
  */
 export function secretScrubber(config: Config): (text: string) => string {
-  const secrets = [config.connect.passKey, config.cadence.apiSecret, config.cadence.apiKey, config.notification?.smtp.pass]
+  const secrets = [config.connect.passKey, config.cadence.apiSecret, config.cadence.apiKey, config.notification?.smtp?.pass, config.notification?.pingUrl]
     .filter((secret): secret is string => secret !== undefined && secret.length >= MIN_SCRUBBED_LENGTH)
     .sort((a, b) => b.length - a.length);
   return (text) => secrets.reduce((result, secret) => result.split(secret).join('[redacted]'), text);

@@ -13,11 +13,11 @@
 import type { Logger } from 'pino';
 import { createSmtpMailer } from '../adapters/smtp/mailer.js';
 import type { Config } from '../config/schema.js';
-import type { Mailer, RunIssue, RunRecord, StateStore } from '../core/ports.js';
-import { reportPathFor, writeErrorReport } from './csv.js';
+import type { Mailer, RunRecord, StateStore } from '../core/ports.js';
+import { reportPathFor, writeErrorReport, type ReportRow } from './csv.js';
 import { composeRunMail, secretScrubber } from './mail.js';
 
-export type IssueSource = () => Iterable<RunIssue> | AsyncIterable<RunIssue>;
+export type IssueSource = () => Iterable<ReportRow> | AsyncIterable<ReportRow>;
 
 /** What writeRunReport did: `path` when a report was written; `error` when writing failed. */
 export interface RunReport {
@@ -33,12 +33,12 @@ export interface MailOutcome {
 }
 
 /**
- * Writes `reports/<runId>-errors.csv` beside the state file when the run counted any error
- * or warning. `issues` is called only then (so a clean run never reads them).
+ * Writes `reports/<runId>-errors.csv` beside the state file when the run counted any error,
+ * warning or still-failing contact. `issues` is called only then (so a clean run never reads them).
  */
 export async function writeRunReport(input: { run: RunRecord; issues: IssueSource; statePath: string; logger: Logger }): Promise<RunReport> {
   const { run, logger } = input;
-  if (run.counts.errors + run.counts.warnings === 0) return { rows: 0 };
+  if (run.counts.errors + run.counts.warnings + (run.counts.stillFailing ?? 0) === 0) return { rows: 0 };
   const reportPath = reportPathFor(input.statePath, run.id);
   try {
     const written = await writeErrorReport(reportPath, input.issues());
@@ -64,12 +64,12 @@ export interface SendRunMailInput {
 
 /**
  * Mails the run's summary to every address of `notification.to` and records the outcome on
- * the run. Resolves with undefined (and records nothing) when no notification is configured.
+ * the run. Resolves with undefined (and records nothing) when no mail is configured.
  */
 export async function sendRunMail(input: SendRunMailInput): Promise<MailOutcome | undefined> {
   const { run, config, logger } = input;
-  const notification = config.notification;
-  if (notification === undefined) return undefined;
+  const { to, from, smtp } = config.notification ?? {};
+  if (to === undefined || from === undefined || smtp === undefined) return undefined;
   let outcome: MailOutcome;
   try {
     const mail = composeRunMail({
@@ -81,10 +81,10 @@ export async function sendRunMail(input: SendRunMailInput): Promise<MailOutcome 
       reportError: input.report.error,
       timeZone: config.nightlyImport.window.timeZone,
     });
-    const mailer = input.mailer ?? createSmtpMailer(notification.smtp, { logger });
-    await mailer.send({ ...mail, from: notification.from, to: notification.to });
+    const mailer = input.mailer ?? createSmtpMailer(smtp, { logger });
+    await mailer.send({ ...mail, from, to });
     outcome = { sent: true };
-    logger.info({ runId: run.id, recipients: notification.to.length, attachments: mail.attachments.length }, 'notification mail sent');
+    logger.info({ runId: run.id, recipients: to.length, attachments: mail.attachments.length }, 'notification mail sent');
   } catch (error) {
     // Any mailer's error text passes the config's secret scrubber before it is kept anywhere.
     outcome = { sent: false, error: secretScrubber(config)(messageOf(error)) };

@@ -3,7 +3,7 @@
  * functions; no I/O, no clock.
  */
 import { DateTime } from 'luxon';
-import type { FilterCounts, RunCounts } from '../core/ports.js';
+import type { FilterCounts, RunCounts, RunRecord } from '../core/ports.js';
 
 /** `1 error`, `2 errors`. */
 export function plural(count: number, noun: string): string {
@@ -15,12 +15,31 @@ export function formatImportedSplit(counts: Pick<RunCounts, 'created' | 'updated
   return `${counts.created} created, ${counts.updated} updated, ${counts.unchanged} unchanged`;
 }
 
-/** One line for a whole run: `12 matched, 10 imported (3 created, 5 updated, 2 unchanged), 2 errors, 1 warning`. */
+/**
+ * One line for a whole run: `12 matched, 10 imported (3 created, 5 updated, 2 unchanged), 2 errors, 1 warning`;
+ * a run that stopped early adds `, 4 not processed` after the errors.
+ */
 export function formatCounts(counts: RunCounts): string {
   return (
     `${counts.matched} matched, ${counts.imported} imported (${formatImportedSplit(counts)}), ` +
-    `${plural(counts.errors, 'error')}, ${plural(counts.warnings, 'warning')}`
+    `${plural(counts.errors, 'error')}${notProcessedText(counts)}, ${plural(counts.warnings, 'warning')}` +
+    (counts.stillFailing ? `, ${counts.stillFailing} still failing from earlier runs` : '')
   );
+}
+
+/** `, 4 not processed` when a run stopped early with contacts read but not settled, else ''. */
+export function notProcessedText(counts: Pick<RunCounts, 'notProcessed'>): string {
+  return (counts.notProcessed ?? 0) > 0 ? `, ${counts.notProcessed} not processed` : '';
+}
+
+/**
+ * The run in one line, for a monitor's ping body: `Connect import completed: 12 matched,
+ * 10 imported, 2 errors, 3 still failing` or `Connect import FAILED: <reason>`.
+ */
+export function oneLineSummary(run: Pick<RunRecord, 'outcome' | 'counts' | 'error' | 'id'>): string {
+  const { counts } = run;
+  if (run.outcome === 'failed' || run.outcome === 'interrupted') return `Connect import FAILED: ${oneLine(run.error ?? 'interrupted', 200)} (run ${run.id})`;
+  return `Connect import completed: ${counts.matched} matched, ${counts.imported} imported, ${counts.errors} errors, ${counts.stillFailing ?? 0} still failing (run ${run.id})`;
 }
 
 /** The write-back's share: `3 written, 1 failed`, plus the skipped ones when there are any. */

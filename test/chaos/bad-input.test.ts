@@ -21,12 +21,12 @@ import { createRandom } from '../../src/sandbox/random.js';
 import type { CliResult } from '../support/cli.js';
 import { runCli } from '../support/cli.js';
 import { SECRET_ENV, tempProject } from '../support/config-files.js';
-import { contactsOf, sentSince, strictSummary, watermarks } from '../support/import-e2e.js';
+import { contactsOf, readReport, sentSince, strictSummary, watermarks } from '../support/import-e2e.js';
 import { cadenceDifferences, expectedCadence, SANDBOX_ORACLE } from '../support/oracle.js';
 import { sandboxProject, type SandboxProject } from '../support/sandbox-project.js';
 import { attackConfigs, randomConfigs } from './config-fuzz.js';
 import { cadenceCases, endlessFeeds, unreadableFeeds } from './hostile-cadence.js';
-import { eitherCases, refusedCases, sameDataCases, type HostileCase } from './hostile-connect.js';
+import { eitherCases, refusedCases, sameDataCases, unreadableRecordCases, type HostileCase } from './hostile-connect.js';
 import { startHostileProxy, type HostileProxy, type Tamper } from './hostile-proxy.js';
 
 const SEED = Number(process.env.CHAOS_SEED ?? 9_2026);
@@ -138,6 +138,20 @@ describe(`bad input (seed ${SEED})`, () => {
     it('imports everything the refused answers held back, once Connect answers properly', async () => {
       await expectRecovered('after the refused answers');
     });
+
+    it.each(unreadableRecordCases().map((each) => [each.name, each] as const))(
+      'reports %s as INVALID_RECORD and goes on',
+      async (name: string, each: HostileCase) => {
+        const { summary } = await hostileImport(connect, each.tamper, name, [0, 1]);
+        const report = summary.reportPath === null ? [] : readReport(summary.reportPath);
+        const rows = report.filter((row) => row.error_code === 'INVALID_RECORD');
+        // None when another filter of the run returned the contact readable: that version counts.
+        expect(rows.length, name).toBeLessThanOrEqual(1);
+        expect(summary.errors, name).toBe(report.filter((row) => row.severity === 'error').length);
+        // The record was read once, unreadable, and the watermark moved past it: --full reads it again.
+        await expectRecovered(name, ['--full']);
+      },
+    );
 
     it.each(sameDataCases().map((each) => [each.name, each] as const))('reads %s as the same data', async (name: string, each: HostileCase) => {
       await hostileImport(connect, each.tamper, name, [0, 1]);

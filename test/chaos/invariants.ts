@@ -109,13 +109,15 @@ export interface ListedRun {
   matched: number;
   imported: number;
   errors: number;
-  perFilter: Record<string, { matched: number; imported: number; errors: number }>;
+  notProcessed?: number;
+  perFilter: Record<string, { matched: number; imported: number; errors: number; notProcessed?: number }>;
 }
 
 /**
- * `matched = imported + errors` for every run that ended (product.md §6 "always holds"),
- * overall and per filter. A run killed with -9 (`interrupted`) kept only its last progress
- * snapshot, which may still count contacts in flight: there `matched ≥ imported + errors`.
+ * `matched = imported + errors + notProcessed` for every run that ended (product.md §6
+ * "always holds"), overall and per filter. A run killed with -9 (`interrupted`) kept only
+ * its last progress snapshot, which may still count contacts in flight: there
+ * `matched ≥ imported + errors`.
  */
 export function countProblems(runs: readonly ListedRun[]): string[] {
   const problems: string[] = [];
@@ -127,8 +129,11 @@ export function countProblems(runs: readonly ListedRun[]): string[] {
     const rows = [['', run] as const, ...Object.entries(run.perFilter).map(([filterId, counts]) => [` filter ${filterId}`, counts] as const)];
     for (const [where, counts] of rows) {
       const settled = counts.imported + counts.errors;
-      if (run.outcome === 'interrupted' ? counts.matched < settled : counts.matched !== settled) {
-        problems.push(`run ${run.id} (${run.outcome})${where}: matched ${counts.matched}, imported ${counts.imported}, errors ${counts.errors}`);
+      const accounted = settled + (counts.notProcessed ?? 0);
+      if (run.outcome === 'interrupted' ? counts.matched < settled : counts.matched !== accounted) {
+        problems.push(
+          `run ${run.id} (${run.outcome})${where}: matched ${counts.matched}, imported ${counts.imported}, errors ${counts.errors}, not processed ${counts.notProcessed ?? 0}`,
+        );
       }
     }
   }

@@ -105,7 +105,7 @@ async function notify(run: RunRecord, issues: RunIssue[], context: ReturnType<ty
     store: context.store,
     logger: context.logger,
     sendMail: extra.sendMail ?? true,
-    mailer: extra.timeoutMs === undefined ? undefined : createSmtpMailer(notification.smtp, { timeoutMs: extra.timeoutMs }),
+    mailer: extra.timeoutMs === undefined ? undefined : createSmtpMailer(notification.smtp!, { timeoutMs: extra.timeoutMs }),
     filterNames: new Map([[70542, 'Inscripción otoño <2027>']]),
   });
 }

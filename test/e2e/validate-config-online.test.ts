@@ -46,4 +46,16 @@ describe('validate-config against the sandbox', () => {
     expect(result.stdout + result.stderr).not.toContain('pk-zz9-plural-z-alpha');
     expect(result.stdout + result.stderr).not.toContain('sec-42-towel');
   });
+
+  it('answers 3, not 2, when a service cannot be reached (the file may be right)', async () => {
+    project.writeConfig((config) => {
+      config.connect.passKey = '${CONNECT_PASSKEY:-sandbox-passkey}';
+      config.cadence.apiSecret = '${CADENCE_API_SECRET:-sandbox-secret}';
+      // Nothing listens on the discard port of loopback.
+      config.connect.endpoint = 'http://127.0.0.1:9/ws/bridge.asmx';
+    });
+    const result = await project.cli(['validate-config']);
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toMatch(/^connect-sync: Connect: unreachable/m);
+  });
 });

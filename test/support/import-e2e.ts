@@ -18,7 +18,7 @@ export interface ImportRun {
 
 /**
  * Parses stdout as exactly one JSON object (product.md §7: `import --json` prints one
- * JSON summary) and checks `matched = imported + errors` (§6), overall and per filter.
+ * JSON summary) and checks `matched = imported + errors + notProcessed` (§6), overall and per filter.
  */
 export function strictSummary(result: CliResult): Record<string, any> {
   const text = result.stdout.trim();
@@ -27,9 +27,9 @@ export function strictSummary(result: CliResult): Record<string, any> {
   const summary = JSON.parse(text) as unknown;
   expect(summary !== null && typeof summary === 'object' && !Array.isArray(summary), 'a JSON object').toBe(true);
   const counts = summary as Record<string, any>;
-  expect(counts.matched, 'matched = imported + errors').toBe(counts.imported + counts.errors);
+  expect(counts.matched, 'matched = imported + errors + notProcessed').toBe(counts.imported + counts.errors + counts.notProcessed);
   for (const [filterId, perFilter] of Object.entries(counts.perFilter as Record<string, any>)) {
-    expect(perFilter.matched, `filter ${filterId}: matched = imported + errors`).toBe(perFilter.imported + perFilter.errors);
+    expect(perFilter.matched, `filter ${filterId}: matched = imported + errors + notProcessed`).toBe(perFilter.imported + perFilter.errors + perFilter.notProcessed);
   }
   return counts;
 }

@@ -44,6 +44,7 @@ export function testCounts(overrides: Partial<RunCounts> = {}): RunCounts {
     imported: 9,
     errors: 3,
     warnings: 2,
+    notProcessed: 0,
     created: 4,
     updated: 3,
     unchanged: 2,

@@ -42,7 +42,7 @@ describe('parseConfig', () => {
     });
     const result = parseConfig(config, { source, env: { ...SECRET_ENV, OPS: 'ops@example.edu' } });
     expect(result.config?.notification?.to).toEqual(['ops@example.edu', 'it@example.edu']);
-    expect(result.config?.notification?.smtp.host).toBe('localhost');
+    expect(result.config?.notification?.smtp?.host).toBe('localhost');
     expect(parseConfig({ ...minimalConfig(), '${X}': 1 }, { source, env: { ...SECRET_ENV, X: 'connect' } }).problems).toEqual([
       { path: '["${X}"]', message: expect.stringMatching(/^unknown key "\$\{X\}"/) },
     ]);

@@ -43,7 +43,7 @@ describe('loadConfig', () => {
     expect(config.source).toBe(EXAMPLE);
     expect(config.connect.passKey).toBe(SECRET_ENV.CONNECT_PASSKEY);
     expect(config.cadence).toMatchObject({ apiKey: SECRET_ENV.CADENCE_API_KEY, apiSecret: SECRET_ENV.CADENCE_API_SECRET, timeoutSeconds: 60 });
-    expect(config.notification?.smtp.pass).toBe(SECRET_ENV.SMTP_PASS);
+    expect(config.notification?.smtp?.pass).toBe(SECRET_ENV.SMTP_PASS);
     expect(config.criteria.filterIds).toEqual([70542, 70611]);
     expect(config.additionalFields[0]).toEqual({ contactField: 'program_interest', cadenceField: 'Program', hasList: true });
     expect(config.nightlyImport).toEqual({ enabled: true, window: { start: '01:00', end: '04:00', timeZone: 'America/New_York' } });

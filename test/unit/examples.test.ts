@@ -46,8 +46,8 @@ describe('examples/typical-institution.config.yaml', () => {
     expect(config.standardFields.userIdentification).toBeDefined();
     expect(config.optOut).toMatchObject({ optedInValue: 'Opted In', optedOutValue: 'Opted Out', emptyIsOptedIn: false });
     expect(config.additionalFields.some((field) => field.hasList)).toBe(true);
-    expect(config.notification?.to.length).toBeGreaterThan(0);
-    expect(config.notification?.smtp.pass).toBe('smtp-dummy');
+    expect(config.notification?.to?.length).toBeGreaterThan(0);
+    expect(config.notification?.smtp?.pass).toBe('smtp-dummy');
     expect(config.cadence.deptCode).toBe('UGADMISSIONS');
     expect(config.state.path).toBe('/var/lib/connect-sync/connect-sync.sqlite');
   });

@@ -139,3 +139,12 @@ describe('escapeHtml', () => {
     expect(escapeHtml(raw)).toBe(escaped);
   });
 });
+
+describe('composeRunMail: a run that stopped early (product.md §6)', () => {
+  it('shows the contacts read but not processed, and leaves the line out when there are none', () => {
+    const counts = testCounts({ matched: 20, imported: 9, errors: 3, notProcessed: 8 });
+    const stopped = testRun({ outcome: 'failed', error: 'interrupted (SIGTERM)', counts });
+    expect(compose({ run: stopped }).text).toMatch(/Not processed:\s+8 \(read, no outcome yet; the next run takes them up\)\n/);
+    expect(compose().text).not.toContain('Not processed');
+  });
+});

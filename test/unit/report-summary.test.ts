@@ -7,6 +7,10 @@ describe('formatCounts', () => {
     expect(formatCounts(testCounts())).toBe('12 matched, 9 imported (4 created, 3 updated, 2 unchanged), 3 errors, 2 warnings');
     expect(formatCounts(testCounts({ errors: 1, warnings: 1 }))).toContain('1 error, 1 warning');
   });
+
+  it('says how many contacts a run that stopped early did not process', () => {
+    expect(formatCounts(testCounts({ matched: 20, notProcessed: 8 }))).toBe('20 matched, 9 imported (4 created, 3 updated, 2 unchanged), 3 errors, 8 not processed, 2 warnings');
+  });
 });
 
 describe('formatDuration', () => {

@@ -22,7 +22,7 @@ export interface CadenceClientOptions {
   retry?: Partial<RetryPolicy>;
   /** An undici dispatcher to use instead of the client's own keep-alive agent (not closed by close()). */
   dispatcher?: Dispatcher;
-  /** Polling of import batches: first wait, longest wait, and when to give up (defaults 100 ms, 2 s, 10 min). */
+  /** Polling of import batches: first wait, longest wait, and when to give up (defaults 100 ms, 2 s, cadence.batchTimeoutSeconds). */
   pollInterval?: Partial<PollSettings>;
   /** Times a batch is sent again after `failed`, an unknown batch or unmatched results (default 3). */
   maxResends?: number;
@@ -65,7 +65,7 @@ export function createCadenceClient(config: CadenceConfig, options: CadenceClien
   const prefix = base.pathname.replace(/\/+$/, '');
   const dept = encodeURIComponent(config.deptCode);
   const authorization = `Basic ${Buffer.from(`${config.apiKey}:${config.apiSecret}`, 'utf8').toString('base64')}`;
-  const poll: PollSettings = { initialMs: 100, maxMs: 2000, giveUpAfterMs: 600_000, ...options.pollInterval };
+  const poll: PollSettings = { initialMs: 100, maxMs: 2000, giveUpAfterMs: config.batchTimeoutSeconds * 1000, ...options.pollInterval };
 
   /** Keeps the secret out of anything built from the server's words. */
   function redact(text: string): string {

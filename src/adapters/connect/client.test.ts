@@ -206,21 +206,44 @@ describe('reading contacts', () => {
     (date === undefined ? '' : `<attribute><name>modifieddate</name><value>${date}</value></attribute>`) +
     '</contact>';
   const good = contact('100234', '24 Nov 2026 01:05:22 PM');
+  // product.md §8: one record that cannot be read is handed over as such; the answer is read on.
+  const named = (id: string | undefined, date: string | undefined, extra = '<attribute><name>firstname</name><value>Ana</value></attribute>') =>
+    contact(id, date).replace('</contact>', `${extra}</contact>`);
   it.each([
-    ['a missing contactid', contact(undefined, '24 Nov 2026 01:05:22 PM'), /record 2: contactid is missing/],
-    ['contactid 0', contact('0', '24 Nov 2026 01:05:22 PM'), /record 2: contactid is "0"/],
-    ['contactid -5', contact('-5', '24 Nov 2026 01:05:22 PM'), /record 2: contactid is "-5"/],
-    ['contactid abc', contact('abc', '24 Nov 2026 01:05:22 PM'), /record 2: contactid is "abc"/],
-    ['a missing modifieddate', contact('100235', undefined), /record 2 \(contactid 100235\): modifieddate is missing/],
-    ['an ISO modifieddate', contact('100235', '2026-11-24T18:05:22Z'), /record 2 \(contactid 100235\): modifieddate is "2026-11-24T18:05:22Z"/],
-    ['a value that is not text', '<contact><attribute><name>x</name><value><b>1</b></value></attribute></contact>', /record 2: attribute\[0\]\.value/],
-  ])('refuses a contact with %s, naming it, without retrying', async (_what, second, message) => {
+    ['a missing contactid', named(undefined, '24 Nov 2026 01:05:22 PM'), '', /record 2: contactid is missing/],
+    ['contactid 0', named('0', '24 Nov 2026 01:05:22 PM'), '0', /record 2: contactid is "0"/],
+    ['contactid -5', named('-5', '24 Nov 2026 01:05:22 PM'), '-5', /record 2: contactid is "-5"/],
+    ['contactid abc', named('abc', '24 Nov 2026 01:05:22 PM'), 'abc', /record 2: contactid is "abc"/],
+    ['a missing modifieddate', named('100235', undefined), '100235', /record 2 \(contactid 100235\): modifieddate is missing/],
+    ['an ISO modifieddate', named('100235', '2026-11-24T18:05:22Z'), '100235', /record 2 \(contactid 100235\): modifieddate is "2026-11-24T18:05:22Z"/],
+    [
+      'a character reference XML forbids in a value',
+      named('100235', '24 Nov 2026 01:05:22 PM', '<attribute><name>firstname</name><value>Ana</value></attribute><attribute><name>city</name><value>A&#1;B</value></attribute>'),
+      '100235',
+      /record 2 \(contactid 100235\): attribute city: character reference to U\+1 is not allowed in XML/,
+    ],
+  ])('hands over a record with %s as unreadable, with what could be read, and reads on', async (_what, second, id, reason) => {
+    const third = contact('100236', '24 Nov 2026 01:05:24 PM');
+    const inner = `<result><code>1</code><returndata><contacts total="3">${good}${second}${third}</contacts></returndata></result>`;
+    const { server, client } = await setup(answers(soapResult('GetFilterContacts', inner)));
+    const contacts = await readAll(client);
+    expect(contacts.map((each) => [each.contactId, each.unreadable !== undefined])).toEqual([
+      ['100234', false],
+      [id, true],
+      ['100236', false],
+    ]);
+    expect(contacts[1]!.unreadable).toMatch(reason);
+    expect(contacts[1]!.attributes).toMatchObject({ firstname: 'Ana' });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('refuses a contact whose value is markup, naming it, without retrying', async () => {
+    const second = '<contact><attribute><name>x</name><value><b>1</b></value></attribute></contact>';
     const inner = `<result><code>1</code><returndata><contacts total="2">${good}${second}</contacts></returndata></result>`;
     const { server, client } = await setup(answers(soapResult('GetFilterContacts', inner)));
     const failure = await readAll(client).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ExternalServiceError);
-    expect((failure as Error).message).toMatch(/^Connect: malformed answer: GetFilterContacts: /);
-    expect((failure as Error).message).toMatch(message);
+    expect((failure as Error).message).toMatch(/^Connect: malformed answer: GetFilterContacts: record 2: attribute\[0\]\.value/);
     expect(server.requests).toHaveLength(1);
   });
 });

@@ -70,6 +70,7 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
   const url = new URL(config.endpoint);
   const clock = connectClock(config.timeZone);
   const isRepeatedLocalTime = repeatedLocalTimes(clock);
+  const isReadableLocalTime = (local: string) => clock.parse(local) !== undefined;
 
   /** Keeps the PassKey out of anything built from the server's words. */
   function redact(text: string): string {
@@ -171,6 +172,7 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
       overlap: options.overlap ?? 5,
       maxRestarts: options.maxRestarts ?? 10,
       isRepeatedLocalTime,
+      isReadableLocalTime,
     });
     const fixed = [
       ['FilterIdsXml', filterIdsXml(filterId)],

@@ -180,3 +180,38 @@ function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+describe('keyset paging past a record that cannot be read (product.md §8)', () => {
+  it('never sends an unreadable modifieddate back as ModifiedSince: it pages on from the last readable one', () => {
+    const clock = createFakeConnect().clock;
+    const [d1, d2, d3] = [0, 1, 2].map((offset) => clock.format(new Date(base + offset * SECOND)));
+    const pager = createKeysetPager<KeyedRecord>({
+      modifiedSince: '',
+      pageSize: 2,
+      overlap: 0,
+      maxRestarts: 10,
+      isRepeatedLocalTime: repeatedLocalTimes(clock),
+      isReadableLocalTime: (local) => clock.parse(local) !== undefined,
+    });
+    expect(pager.next()).toEqual({ modifiedSince: '', startingRecord: 1, endingRecord: 2 });
+    const first = pager.accept(
+      [
+        { contactId: '1', modifiedLocal: d1! },
+        { contactId: '2', modifiedLocal: 'garbage' },
+      ],
+      4,
+    );
+    expect(ids(first.fresh)).toEqual(['1', '2']);
+    // The unreadable record keeps its place after the anchor: the next page starts after it.
+    expect(pager.next()).toEqual({ modifiedSince: d1, startingRecord: 3, endingRecord: 4 });
+    const second = pager.accept(
+      [
+        { contactId: '3', modifiedLocal: d2! },
+        { contactId: '4', modifiedLocal: d3! },
+      ],
+      4,
+    );
+    expect(ids(second.fresh)).toEqual(['3', '4']);
+    expect(pager.next()).toBeUndefined();
+  });
+});

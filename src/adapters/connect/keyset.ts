@@ -52,6 +52,12 @@ export interface KeysetOptions {
   maxRestarts: number;
   /** Whether a local time names two instants (see repeatedLocalTimes). */
   isRepeatedLocalTime(local: string): boolean;
+  /**
+   * Whether a modifieddate can be sent back as ModifiedSince (default: any). A record that
+   * cannot be read (product.md §8) keeps its place in Connect's order, but paging goes on
+   * from the last readable one.
+   */
+  isReadableLocalTime?(local: string): boolean;
 }
 
 /** Paging cannot make progress: contacts change faster than they can be read, or the answers are inconsistent. */
@@ -156,7 +162,7 @@ export function createKeysetPager<T extends KeyedRecord>(options: KeysetOptions)
   function advance(firstNew: number): void {
     for (let index = locals.length - 1; index >= firstNew; index--) {
       const local = locals[index]!;
-      if (options.isRepeatedLocalTime(local)) continue;
+      if (options.isRepeatedLocalTime(local) || options.isReadableLocalTime?.(local) === false) continue;
       if (local === since) return;
       let runStart = index;
       while (runStart > 0 && locals[runStart - 1] === local) runStart--;

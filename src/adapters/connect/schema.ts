@@ -61,10 +61,33 @@ export const SourceCodesReturnData = element({
   }),
 });
 
-const WireItem = element({ value: Text, display: Text });
+/**
+ * The text of one value, which a character reference XML forbids (`&#1;`) makes
+ * unreadable: that record is then unreadable, not the whole answer (product.md §8).
+ */
+export class UnreadableText {
+  constructor(readonly reason: string) {}
+}
+
+/** A value's text, decoded; an UnreadableText when its decoding fails. Not text at all (markup) is still a contract breach. */
+const ValueText = z.unknown().transform((node, ctx) => {
+  let text: string | undefined;
+  try {
+    text = leafText(node);
+  } catch (error) {
+    return new UnreadableText((error as Error).message);
+  }
+  if (text === undefined) {
+    ctx.issues.push({ code: 'custom', message: 'expected text', input: node });
+    return z.NEVER;
+  }
+  return text;
+});
+
+const WireItem = element({ value: ValueText, display: ValueText });
 const WireAttribute = element({
   name: Text,
-  value: Text.optional(),
+  value: ValueText.optional(),
   item: z.array(WireItem).optional(),
 });
 const WireContactSchema = element({ attribute: z.array(WireAttribute).default([]) });
@@ -121,9 +144,10 @@ export function toUpdateResult(returndata: unknown, contactId: string, clock: Co
 }
 
 /**
- * One contact of a GetFilterContacts answer as read from the wire: the key paging needs
- * (checked), its place in Connect's order, and its attributes, which toContact checks and
- * converts (see client.ts: the next page is asked for in between).
+ * One contact of a GetFilterContacts answer as read from the wire: the key paging needs,
+ * its place in Connect's order, and its attributes, which toContact checks and converts
+ * (see client.ts: the next page is asked for in between). A record that cannot be read
+ * (product.md §8) keeps its key as read ('' when missing) and says why in `unreadable`.
  */
 export interface WireContact {
   contactId: string;
@@ -132,6 +156,7 @@ export interface WireContact {
   /** Its record number in Connect's order, for errors. */
   position: number;
   attributes: readonly WireAttribute[];
+  unreadable?: string;
 }
 
 export interface WirePage {
@@ -168,29 +193,42 @@ export function wirePageFromScan(scanned: ScannedContacts, firstPosition: number
 
 type WireAttribute = z.output<typeof WireAttribute>;
 
-/** Finds a contact's key: a contactid that is a positive integer, and a modifieddate. */
+/** Finds a contact's key: a contactid that is a positive integer, and a modifieddate; else says why it is unreadable. */
 function toWireContact(attributes: readonly WireAttribute[], position: number): WireContact {
-  let contactId: string | undefined;
-  let modifiedLocal: string | undefined;
+  let contactId: string | UnreadableText | undefined;
+  let modifiedLocal: string | UnreadableText | undefined;
   // The first of each counts here; toContact refuses an attribute given twice.
   for (const attribute of attributes) {
     const name = attribute.name.trim();
-    if (name === 'contactid') contactId ??= attribute.value?.trim();
-    else if (name === 'modifieddate') modifiedLocal ??= attribute.value?.trim();
+    if (name === 'contactid') contactId ??= trimmed(attribute.value);
+    else if (name === 'modifieddate') modifiedLocal ??= trimmed(attribute.value);
   }
+  const id = typeof contactId === 'string' ? contactId : '';
+  const local = typeof modifiedLocal === 'string' ? modifiedLocal : '';
+  const wire: WireContact = { contactId: id, modifiedLocal: local, position, attributes };
   // Beyond 2^53 two ids would be one number, and the run keys contacts by number.
-  if (contactId === undefined || !/^0*[1-9]\d*$/.test(contactId) || !Number.isSafeInteger(Number(contactId))) {
-    const shown = contactId === undefined ? 'missing' : JSON.stringify(contactId);
-    throw new MalformedResponse(`${where(position, undefined)}: contactid is ${shown}, expected a positive integer below 2^53`);
+  if (typeof contactId !== 'string' || !/^0*[1-9]\d*$/.test(contactId) || !Number.isSafeInteger(Number(contactId))) {
+    const shown = contactId === undefined ? 'missing' : contactId instanceof UnreadableText ? `unreadable (${contactId.reason})` : JSON.stringify(contactId);
+    wire.unreadable = `${where(position, undefined)}: contactid is ${shown}, expected a positive integer below 2^53`;
+  } else if (typeof modifiedLocal !== 'string') {
+    const shown = modifiedLocal === undefined ? 'missing' : `unreadable (${modifiedLocal.reason})`;
+    wire.unreadable = `${where(position, contactId)}: modifieddate is ${shown}, expected a Connect date`;
   }
-  if (modifiedLocal === undefined) throw new MalformedResponse(`${where(position, contactId)}: modifieddate is missing, expected a Connect date`);
-  return { contactId, modifiedLocal, position, attributes };
+  return wire;
 }
 
-/** A wire contact as a domain contact, with the checks its key did not need. */
+function trimmed(value: string | UnreadableText | undefined): string | UnreadableText | undefined {
+  return typeof value === 'string' ? value.trim() : value;
+}
+
+/**
+ * A wire contact as a domain contact, with the checks its key did not need. A record that
+ * cannot be read is a contact with `unreadable` set, holding the values that could be read.
+ */
 export function toContact(wire: WireContact, clock: ConnectClock): ConnectContact {
   const { contactId, modifiedLocal, position } = wire;
   const attributes: Record<string, AttributeValue> = {};
+  let unreadable = wire.unreadable;
   // A contact has a dozen attributes: a list is cheaper than a Set, and this runs per contact.
   const names: string[] = [];
   for (const attribute of wire.attributes) {
@@ -201,12 +239,28 @@ export function toContact(wire: WireContact, clock: ConnectClock): ConnectContac
       throw new MalformedResponse(`${where(position, contactId)}: attribute ${name} has both <value> and <item>`);
     }
     if (name === 'contactid' || name === 'modifieddate') continue;
-    // No <value> and no <item>: a list attribute with nothing selected.
-    attributes[name] = attribute.value ?? (attribute.item ?? []).map((item): ListItem => ({ value: item.value, display: item.display }));
+    const value = attributeValue(attribute);
+    if (value instanceof UnreadableText) unreadable ??= `${where(position, contactId)}: attribute ${name}: ${value.reason}`;
+    else attributes[name] = value;
   }
+  if (unreadable !== undefined) return { contactId, modifiedLocal, modifiedAt: '', attributes, unreadable };
   const modified = clock.parse(modifiedLocal);
-  if (!modified) throw new MalformedResponse(`${where(position, contactId)}: modifieddate is ${JSON.stringify(modifiedLocal)}, expected a Connect date`);
+  if (!modified) {
+    return { contactId, modifiedLocal, modifiedAt: '', attributes, unreadable: `${where(position, contactId)}: modifieddate is ${JSON.stringify(modifiedLocal)}, expected a Connect date` };
+  }
   return { contactId, modifiedLocal, modifiedAt: modified.toISOString(), attributes };
+}
+
+/** An attribute's value: its text, or its items (none: a list attribute with nothing selected). */
+function attributeValue(attribute: WireAttribute): AttributeValue | UnreadableText {
+  if (attribute.value !== undefined) return attribute.value;
+  const items: ListItem[] = [];
+  for (const item of attribute.item ?? []) {
+    if (item.value instanceof UnreadableText) return item.value;
+    if (item.display instanceof UnreadableText) return item.display;
+    items.push({ value: item.value, display: item.display });
+  }
+  return items;
 }
 
 /** Names a record in an error: its position in Connect's order, and its contactid once known. */

@@ -26,6 +26,7 @@ function transpileStore(out: string): string {
   const sources = [
     path.join(srcRoot, 'errors.ts'),
     path.join(srcRoot, 'core', 'optout-journal.ts'),
+    path.join(srcRoot, 'core', 'still-failing.ts'),
     ...fs
       .readdirSync(here)
       .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))

@@ -44,7 +44,7 @@ describe('migrations', () => {
     file = path.join(dir, 'a', 'b', 'state.sqlite');
     openStateStore(file).close();
     expect(raw((db) => db.pragma('user_version', { simple: true }))).toBe(SCHEMA_VERSION);
-    expect(tables()).toEqual(['confirmed', 'lock', 'optout_journal', 'optout_position', 'retries', 'run_issues', 'runs', 'watermarks']);
+    expect(tables()).toEqual(['confirmed', 'lock', 'optout_journal', 'optout_position', 'retries', 'run_issues', 'runs', 'still_failing', 'watermarks']);
 
     const store = openStateStore(file);
     store.setWatermarks([{ filterId: 1, modifiedAt: '2026-11-24T18:05:22.000Z', contactId: '1', fingerprint: 'f' }]);
@@ -68,7 +68,9 @@ describe('migrations', () => {
 
     for (const readonly of [false, true]) {
       expect(() => openStateStore(file, { readonly })).toThrow(StateFileError);
-      expect(() => openStateStore(file, { readonly })).toThrow(new RegExp(`written by a newer connect-sync \\(schema version ${SCHEMA_VERSION + 1}; this version knows up to ${SCHEMA_VERSION}\\)`));
+      expect(() => openStateStore(file, { readonly })).toThrow(
+        new RegExp(`written by a newer connect-sync \\(schema version ${SCHEMA_VERSION + 1}; this version knows up to ${SCHEMA_VERSION}\\)`),
+      );
     }
     expect(fs.readFileSync(file).equals(before)).toBe(true);
     expect(fs.readdirSync(dir)).toEqual(['state.sqlite']);

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { LockHolder, RunCounts, RunIssue, RunKind, RunOutcome, RunRecord } from '../../core/ports.js';
 import { readLockHolder, type IsProcessAlive } from './lock.js';
+import { stillFailingUpsert } from './still-failing.js';
 
 type Db = BetterSqlite3.Database;
 
@@ -16,6 +17,7 @@ export function emptyRunCounts(): RunCounts {
     imported: 0,
     errors: 0,
     warnings: 0,
+    notProcessed: 0,
     created: 0,
     updated: 0,
     unchanged: 0,
@@ -44,6 +46,7 @@ interface RunRow {
   mail: string | null;
   notes: string;
   lock_since: string | null;
+  scheduled: number;
 }
 
 /**
@@ -71,6 +74,7 @@ function toRecord(row: RunRow, outcome: RunOutcome): RunRecord {
     ...(row.report_path !== null && { reportPath: row.report_path }),
     ...(row.mail !== null && { mail: JSON.parse(row.mail) as NonNullable<RunRecord['mail']> }),
     notes: JSON.parse(row.notes) as string[],
+    ...(row.scheduled === 1 && { scheduled: true }),
   };
 }
 
@@ -85,8 +89,8 @@ export type FinishResult = {
 /** Prepares the run statements of one connection. */
 export function runTable(db: Db, alive: IsProcessAlive) {
   const insert = db.prepare(
-    `INSERT INTO runs (id, kind, pid, host, started_at, outcome, counts, notes, lock_since)
-     VALUES (@id, @kind, @pid, @host, @startedAt, 'running', @counts, '[]', @lockSince)`,
+    `INSERT INTO runs (id, kind, pid, host, started_at, outcome, counts, notes, lock_since, scheduled)
+     VALUES (@id, @kind, @pid, @host, @startedAt, 'running', @counts, '[]', @lockSince, @scheduled)`,
   );
   const select = db.prepare<[string], RunRow>('SELECT * FROM runs WHERE id = ?');
   const recent = db.prepare<[number], RunRow>('SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?');
@@ -97,14 +101,29 @@ export function runTable(db: Db, alive: IsProcessAlive) {
      WHERE id = @id`,
   );
   const setMail = db.prepare('UPDATE runs SET mail = ? WHERE id = ?');
+  const lastCompleted = db.prepare<[], RunRow>(
+    `SELECT * FROM runs WHERE kind = 'import' AND outcome IN ('ok', 'contacts_failed') ORDER BY started_at DESC, rowid DESC LIMIT 1`,
+  );
+  const scheduledDone = db.prepare<[string], RunRow>(
+    `SELECT * FROM runs WHERE kind = 'import' AND scheduled = 1 AND outcome IN ('ok', 'contacts_failed') AND started_at >= ?
+     ORDER BY started_at DESC, rowid DESC LIMIT 1`,
+  );
 
   function changedOne(result: BetterSqlite3.RunResult, runId: string): void {
     if (result.changes === 0) throw new Error(`no run ${runId} in the state file`);
   }
 
   return {
-    start(kind: RunKind, owner: { pid: number; host: string }, at: Date, lockSince: string | undefined): RunRecord {
-      const row = { kind, pid: owner.pid, host: owner.host, startedAt: at.toISOString(), counts: JSON.stringify(emptyRunCounts()), lockSince: lockSince ?? null };
+    start(kind: RunKind, owner: { pid: number; host: string }, at: Date, lockSince: string | undefined, scheduled = false): RunRecord {
+      const row = {
+        kind,
+        pid: owner.pid,
+        host: owner.host,
+        startedAt: at.toISOString(),
+        counts: JSON.stringify(emptyRunCounts()),
+        lockSince: lockSince ?? null,
+        scheduled: scheduled ? 1 : 0,
+      };
       // Two runs in the same second share the stamp; a clash of the random suffix too is retried.
       for (;;) {
         const id = runIdAt(at);
@@ -143,6 +162,16 @@ export function runTable(db: Db, alive: IsProcessAlive) {
     get(runId: string): RunRecord | undefined {
       const row = select.get(runId);
       return row === undefined ? undefined : toRecord(row, effectiveOutcome(row, readLockHolder(db), alive));
+    },
+    /** The newest scheduled import started at or after `since` that completed (exit 0 or 1). */
+    scheduledCompletedSince(since: Date): RunRecord | undefined {
+      const row = scheduledDone.get(since.toISOString());
+      return row === undefined ? undefined : toRecord(row, row.outcome);
+    },
+    /** The newest import that completed (exit 0 or 1). */
+    lastCompleted(): RunRecord | undefined {
+      const row = lastCompleted.get();
+      return row === undefined ? undefined : toRecord(row, row.outcome);
     },
     recent(limit: number): RunRecord[] {
       const rows = recent.all(Math.max(0, Math.floor(limit)));
@@ -183,8 +212,11 @@ export function issueTable(db: Db) {
   const page = db.prepare<[number, string, number], IssueRow & { rowid: number }>(
     'SELECT rowid, * FROM run_issues NOT INDEXED WHERE rowid >= ? AND run_id = ? ORDER BY rowid LIMIT ?',
   );
+  const stillFailing = stillFailingUpsert(db);
   const add = db.transaction((runId: string, issues: readonly RunIssue[]) => {
     for (const issue of issues) {
+      const filterIds = JSON.stringify([...new Set(issue.filterIds)].sort((a, b) => a - b));
+      stillFailing(runId, issue, filterIds);
       upsert.run({
         runId,
         contactId: issue.contactId,
@@ -194,7 +226,7 @@ export function issueTable(db: Db) {
         firstName: issue.firstName,
         lastName: issue.lastName,
         mobileNumber: issue.mobileNumber,
-        filterIds: JSON.stringify([...new Set(issue.filterIds)].sort((a, b) => a - b)),
+        filterIds,
       });
     }
   });

@@ -22,6 +22,8 @@ import type {
 } from '../../core/ports.js';
 import type { CadenceContact } from '../../core/types.js';
 import { normaliseChangedAt, type JournalChange, type JournalVerdict } from '../../core/optout-journal.js';
+import type { StillFailingChanges, StillFailingRow } from '../../core/still-failing.js';
+import { stillFailingTable } from './still-failing.js';
 import { closeDatabase, openDatabase, type OpenedDatabase } from './database.js';
 import { confirmedTable, retryTable } from './contacts.js';
 import { journalTable } from './optout-journal.js';
@@ -91,6 +93,7 @@ export class SqliteStateStore implements StateStore {
   readonly #confirmed: ReturnType<typeof confirmedTable>;
   readonly #retries: ReturnType<typeof retryTable>;
   readonly #journal: ReturnType<typeof journalTable>;
+  readonly #stillFailing: ReturnType<typeof stillFailingTable>;
   /** Whether the frequent writes go to a writer thread, started with the first of them. */
   readonly #writesBehind: boolean;
   #behind: WriteBehind | undefined;
@@ -109,6 +112,7 @@ export class SqliteStateStore implements StateStore {
     this.#confirmed = confirmedTable(this.#db);
     this.#retries = retryTable(this.#db);
     this.#journal = journalTable(this.#db, this.#now, (pid, host) => this.#alive(pid, host));
+    this.#stillFailing = stillFailingTable(this.#db);
     this.#writesBehind = !opened.readonly && !opened.db.memory && (options.writeBehind ?? writerThreadAvailable());
   }
 
@@ -147,10 +151,22 @@ export class SqliteStateStore implements StateStore {
   // ---- Runs --------------------------------------------------------------------------
 
   /** Starts a run owned by the lock this store holds (or by `owner` without one). */
-  startRun(kind: RunKind): RunRecord {
+  startRun(kind: RunKind, options: { scheduled?: boolean } = {}): RunRecord {
     this.#writable('startRun');
     this.#drain();
-    return this.#runs.start(kind, this.#held ?? this.#owner, this.#now(), this.#held?.since);
+    return this.#runs.start(kind, this.#held ?? this.#owner, this.#now(), this.#held?.since, options.scheduled === true);
+  }
+
+  /** The newest import that completed with exit 0 or 1. Not part of StateStore. */
+  lastCompletedImport(): RunRecord | undefined {
+    this.#drain();
+    return this.#runs.lastCompleted();
+  }
+
+  /** The newest `import --scheduled` started at or after `since` that ended with exit 0 or 1. Not part of StateStore. */
+  scheduledCompletedSince(since: Date): RunRecord | undefined {
+    this.#drain();
+    return this.#runs.scheduledCompletedSince(since);
   }
 
   updateRunCounts(runId: string, counts: RunCounts): void {
@@ -295,6 +311,30 @@ export class SqliteStateStore implements StateStore {
   iterateIssues(runId: string, pageSize = ISSUE_PAGE_SIZE): Iterable<RunIssue> {
     this.#drain();
     return this.#issues.iterate(runId, pageSize);
+  }
+
+  // ---- Still failing -----------------------------------------------------------------
+
+  listStillFailing(): StillFailingRow[] {
+    this.#drain();
+    return this.#stillFailing.rows();
+  }
+
+  applyStillFailing(runId: string, changes: StillFailingChanges): void {
+    this.#writable('applyStillFailing');
+    this.#drain();
+    this.#stillFailing.apply(runId, changes);
+  }
+
+  countStillFailing(exceptRunId = ''): number {
+    this.#drain();
+    return this.#stillFailing.count(exceptRunId);
+  }
+
+  /** The still-failing rows of runs other than `exceptRunId`, for the report. Not part of StateStore. */
+  iterateStillFailing(exceptRunId = ''): Iterable<RunIssue> {
+    this.#drain();
+    return this.#stillFailing.earlier(exceptRunId);
   }
 
   // ---- Opt-out write-back ------------------------------------------------------------

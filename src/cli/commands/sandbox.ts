@@ -32,15 +32,17 @@ export async function sandboxCommand(options: SandboxCommandOptions, context: Cl
   const base = options.dir ? resolve(options.dir) : mkdtempSync(join(tmpdir(), 'connect-sync-sandbox-'));
   mkdirSync(base, { recursive: true });
   const sandbox = await startSandbox(sandboxOptions(options, mailDirIn(base)));
+  // Listening before saying so: whoever reads "sandbox running" may stop it at once.
+  const stopped = new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
   println(context, sandbox.configYaml({ statePath: join(base, 'connect-sync.sqlite') }));
   context.logger.info(
     { connect: sandbox.connect.url, cadence: sandbox.cadence.url, smtp: `${sandbox.mail.host}:${sandbox.mail.port}`, mail: mailDirIn(base), contacts: sandbox.dataset.contacts.length },
     'sandbox running; save the config above as connect-sync.config.yaml and run connect-sync import in another terminal; Ctrl-C stops',
   );
-  await new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
+  await stopped;
   await sandbox.close();
   context.logger.info('sandbox stopped');
   return ExitCode.Ok;

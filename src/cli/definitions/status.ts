@@ -19,7 +19,9 @@ export function registerStatus(program: Command): void {
     .addHelpText(
       'after',
       `
-Reads the state file named by the config (state.path) and changes nothing.
+Reads the state file named by the config (state.path) and changes nothing. Shows recent
+runs, watermarks, contacts waiting for retry and contacts still failing (data errors of
+earlier runs not yet fixed in Connect).
 
 Examples:
   $ connect-sync status

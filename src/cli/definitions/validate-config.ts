@@ -12,7 +12,8 @@ export function registerValidateConfig(program: Command): void {
       'after',
       `
 Every problem in the file is listed at once, each with its key path, and the command
-exits with 2. A valid file prints a summary of what connect-sync will do.
+exits with 2 (credentials Connect or Cadence refuse included). A valid file prints a
+summary of what connect-sync will do. Exit 3 when Connect or Cadence cannot be reached.
 
 Examples:
   $ connect-sync validate-config --offline

@@ -4,6 +4,7 @@
  * writing: the caller passes a read-only state store and no lock is taken.
  */
 import type { Config } from '../../config/schema.js';
+import { gateConsent } from '../consent-gate.js';
 import { planContact, type PlanItem } from '../plan.js';
 import type { CadenceSink, ConnectSource, StateStore } from '../ports.js';
 import { prepareRun, selectFilters, type ImportOptions } from './run-import.js';
@@ -29,7 +30,7 @@ export interface DryRunSummary {
 export interface DryRunDeps {
   connect: ConnectSource;
   cadence: CadenceSink;
-  store: Pick<StateStore, 'getConfirmed' | 'getConsent' | 'holdsAny' | 'getWatermark' | 'listRetries'>;
+  store: Pick<StateStore, 'getConfirmed' | 'getConfirmedOptedOut' | 'getConsent' | 'holdsAny' | 'getWatermark' | 'listRetries'>;
   signal?: AbortSignal;
 }
 
@@ -45,8 +46,10 @@ export async function* planImport(config: Config, deps: DryRunDeps, options: Imp
   const actions = new Map<string, PlanItem['action']>();
   const waiting = new Set(deps.store.listRetries().map((entry) => entry.contactId));
   const lookups = planLookups(deps.store, config.optOut !== undefined);
+  // The dry run plans as a run starting now would.
+  const runStartedAt = new Date();
   for (const filterId of filterIds) {
-    const start = filterStart({ config, filterId, names: setup.names, watermark: deps.store.getWatermark(filterId), full: options.full === true });
+    const start = filterStart({ config, filterId, names: setup.names, watermark: deps.store.getWatermark(filterId), full: options.full === true, runStartedAt });
     yield { type: 'filter', start, note: describeStart(start) };
     const pages = planFilter({
       sources: { connect: deps.connect, store: deps.store },
@@ -56,34 +59,73 @@ export async function* planImport(config: Config, deps: DryRunDeps, options: Imp
       tally,
       lookups,
       newest: {},
+      runStartedAt,
       signal: deps.signal,
     });
     for await (const page of pages) {
-      for (const { item: planned, mapped, sighting } of page.contacts) {
-        if (mapped.issues.some((issue) => issue.severity === 'warning')) tally.warned(planned.contactId);
+      const planned: DryRunContact[] = [];
+      for (const { item, mapped, sighting } of page.contacts) {
+        if (mapped.issues.some((issue) => issue.severity === 'warning')) tally.warned(item.contactId);
         if (sighting === 'same') continue;
         // As in the run: a waiting contact is sent from its current version, even when unchanged.
-        const item: PlanItem =
-          waiting.delete(planned.contactId) && planned.action === 'unchanged' ? { ...planned, action: 'update', changes: {} } : planned;
-        actions.set(item.contactId, item.action);
+        const sent: PlanItem = waiting.delete(item.contactId) && item.action === 'unchanged' ? { ...item, action: 'update', changes: {} } : item;
         const { firstName, lastName, mobileNumber } = mapped.reportFields;
-        yield { type: 'contact', item, filterIds: [filterId], name: `${firstName} ${lastName}`.trim(), mobileNumber, source: 'connect' };
+        planned.push({ type: 'contact', item: sent, filterIds: [filterId], name: `${firstName} ${lastName}`.trim(), mobileNumber, source: 'connect' });
+      }
+      for (const event of gateContacts(planned, deps.store, tally)) {
+        actions.set(event.item.contactId, event.item.action);
+        yield event;
+      }
+      for (const { key, contactId, report, issue } of page.unreadable) {
+        actions.set(key, 'error');
+        const item: PlanItem = { action: 'error', contactId, issues: [issue] };
+        yield { type: 'contact', item, filterIds: [filterId], name: `${report.firstName} ${report.lastName}`.trim(), mobileNumber: report.mobileNumber, source: 'connect' };
       }
     }
   }
   // As in the run: the retry table goes last, without the contacts a filter returned.
   const retries = deps.store.listRetries().filter((entry) => waiting.has(entry.contactId));
   const retried = deps.store.getConfirmed(retries.map((entry) => entry.contactId));
-  for (const entry of retries) {
+  const planned: DryRunContact[] = retries.map((entry) => {
     tally.sight(entry.contactId, -1, entry.filterIds);
     const mapped = { contactId: entry.contactId, payload: entry.payload, issues: [] as ContactIssue[], reportFields: entry.payload };
     const item = planContact(mapped, retried.get(entry.contactId));
     // The retry is sent whatever the plan says: the last send did not go through.
     const sent: PlanItem = item.action === 'unchanged' ? { ...item, action: 'update', changes: {} } : item;
-    actions.set(entry.contactId, sent.action);
-    yield { type: 'contact', item: sent, filterIds: entry.filterIds, name: `${entry.payload.firstName} ${entry.payload.lastName}`, mobileNumber: entry.payload.mobileNumber, source: 'retry' };
+    return { type: 'contact', item: sent, filterIds: entry.filterIds, name: `${entry.payload.firstName} ${entry.payload.lastName}`, mobileNumber: entry.payload.mobileNumber, source: 'retry' };
+  });
+  for (const event of gateContacts(planned, deps.store, tally)) {
+    actions.set(event.item.contactId, event.item.action);
+    yield event;
   }
   return summarise(tally, actions, config.criteria.filterIds);
+}
+
+type DryRunContact = Extract<DryRunEvent, { type: 'contact' }>;
+
+/**
+ * Passes the contacts that would be sent through the import's consent gate, with what the
+ * state holds now (the import decides with what it holds when each batch leaves): what is
+ * shown is what would go on the wire, and a conflict is a warning, as in the run.
+ */
+function gateContacts(events: DryRunContact[], store: DryRunDeps['store'], tally: RunTally): DryRunContact[] {
+  const sending = events.filter(({ item }) => (item.action === 'create' || item.action === 'update') && item.payload.optedOut !== undefined);
+  if (sending.length === 0) return events;
+  const ids = sending.map(({ item }) => item.contactId);
+  const confirmed = store.getConfirmedOptedOut(ids);
+  const consent = store.getConsent(ids);
+  return events.map((event) => {
+    const { item } = event;
+    if (item.action !== 'create' && item.action !== 'update') return event;
+    const id = item.contactId;
+    const decision = gateConsent({ payload: item.payload, confirmed: confirmed.has(id) ? { optedOut: confirmed.get(id) } : undefined, consent: consent.get(id) });
+    if (decision.conflict === undefined) return event;
+    tally.warned(id);
+    const warnings = [...item.warnings, decision.conflict];
+    if (item.action === 'create') return { ...event, item: { ...item, payload: decision.wire, warnings } };
+    const { optedOut: _kept, ...changes } = item.changes;
+    return { ...event, item: { ...item, payload: decision.wire, changes, warnings } };
+  });
 }
 
 function summarise(tally: RunTally, actions: ReadonlyMap<string, PlanItem['action']>, configured: readonly number[]): DryRunSummary {

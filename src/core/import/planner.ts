@@ -9,37 +9,28 @@ import { mapContact, type MappedContact, type MappingRules } from '../mapping/ma
 import { planContact, type PlanItem } from '../plan.js';
 import type { ConnectSource, StateStore, Watermark } from '../ports.js';
 import type { ResolvedNames } from '../resolve-attributes.js';
-import type { ConnectContact } from '../types.js';
+import type { ConnectContact, ContactIssue } from '../types.js';
 import type { RunTally } from './tally.js';
+import { splitUnreadable, type UnreadableRecord } from './unreadable.js';
+import { compareKeys, contactKey, FUTURE_SKEW_MS, futureAfterMs, startFrom, type ContactKey, type FilterStart } from '../watermark.js';
 
-/** Why a filter is read from where it is read. */
-export type StartReason = 'incremental' | 'first' | 'full' | 'mapping-changed';
+export { compareKeys, contactKey, type ContactKey, type FilterStart, type StartReason } from '../watermark.js';
 
-export interface FilterStart {
-  filterId: number;
-  /** Read contacts modified at or after this instant; absent: all of them. */
-  since?: Date;
-  reason: StartReason;
-  fingerprint: string;
-  previous?: Watermark;
-}
-
-/** Decides where a filter's read starts (product.md §4: watermark − lookback, or in full). */
+/**
+ * Decides where a filter's read starts (product.md §4: watermark − lookback, or in full);
+ * the rules are watermark.ts's, the fingerprint is taken here.
+ */
 export function filterStart(input: {
   config: Config;
   filterId: number;
   names: ResolvedNames;
   watermark: Watermark | undefined;
   full: boolean;
+  runStartedAt: Date;
 }): FilterStart {
-  const { config, filterId, names, watermark, full } = input;
+  const { config, filterId, names, watermark, full, runStartedAt } = input;
   const print = fingerprint(config, filterId, names);
-  const base = { filterId, fingerprint: print, previous: watermark };
-  if (full) return { ...base, reason: 'full' };
-  if (watermark === undefined) return { ...base, reason: 'first' };
-  if (watermark.fingerprint !== print) return { ...base, reason: 'mapping-changed' };
-  const since = new Date(Date.parse(watermark.modifiedAt) - config.criteria.lookbackMinutes * 60_000);
-  return { ...base, since, reason: 'incremental' };
+  return startFrom({ filterId, fingerprint: print, watermark, full, lookbackMinutes: config.criteria.lookbackMinutes, runStartedAt });
 }
 
 /** Says in words why a filter is read in full, for logs, run notes and the dry run. */
@@ -69,6 +60,8 @@ export interface PlannedContact {
 export interface PlannedPage {
   filterId: number;
   contacts: PlannedContact[];
+  /** Records that cannot be read, already counted as matched (product.md §8). */
+  unreadable: UnreadableRecord[];
 }
 
 export interface PlanSources {
@@ -106,30 +99,35 @@ export async function* planFilter(input: {
   tally: RunTally;
   lookups: PlanLookups;
   newest: { key?: ContactKey };
+  /** When the run started: a contact dated past it (plus the skew) is warned about. */
+  runStartedAt: Date;
   signal?: AbortSignal;
 }): AsyncGenerator<PlannedPage> {
-  const { sources, start, rules, attributes, tally, lookups, newest, signal } = input;
+  const { sources, start, rules, attributes, tally, lookups, newest, runStartedAt, signal } = input;
+  const futureAfter = futureAfterMs(runStartedAt);
   const pages = sources.connect.fetchFilterContacts(start.filterId, attributes, { since: start.since, signal });
   for await (const page of pages) {
     for (let first = 0; first < page.length; first += PLAN_SLICE) {
       // Between slices, a turn of the event loop: answers that arrived meanwhile (the next
       // page, a batch's status) are read now rather than after the whole page.
       if (first > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      yield { filterId: start.filterId, contacts: planSlice(page.slice(first, first + PLAN_SLICE)) };
+      const { readable, unreadable } = splitUnreadable(page.slice(first, first + PLAN_SLICE), rules, tally, start.filterId);
+      yield { filterId: start.filterId, contacts: planSlice(readable), unreadable };
     }
   }
 
   function planSlice(slice: readonly ConnectContact[]): PlannedContact[] {
-    const sightings = slice.map((contact) => {
-      const key = contactKey(contact);
+    const keys = slice.map(contactKey);
+    const sightings = keys.map((key) => {
       if (newest.key === undefined || compareKeys(key, newest.key) > 0) newest.key = key;
-      return tally.sight(contact.contactId, key.modifiedAtMs, start.filterId);
+      return tally.sight(key.contactId, key.modifiedAtMs, start.filterId);
     });
     const fresh = slice.filter((_, index) => sightings[index] !== 'same').map((contact) => contact.contactId);
     const confirmed = lookups.confirmed ? sources.store.getConfirmed(fresh) : undefined;
     const consent = lookups.consent ? sources.store.getConsent(slice.map((contact) => contact.contactId)) : undefined;
     return slice.map((contact, index): PlannedContact => {
       const mapped = mapContact(contact, rules, consent?.get(contact.contactId));
+      if (keys[index]!.modifiedAtMs > futureAfter) mapped.issues.push(futureWarning(contact, runStartedAt));
       return { item: planContact(mapped, confirmed?.get(contact.contactId)), mapped, contact, sighting: sightings[index]! };
     });
   }
@@ -142,18 +140,13 @@ export async function* planFilter(input: {
  */
 const PLAN_SLICE = 100;
 
-/** A contact's place in Connect's order. */
-export interface ContactKey {
-  modifiedAt: string;
-  modifiedAtMs: number;
-  contactId: string;
-}
-
-export function contactKey(contact: ConnectContact): ContactKey {
-  return { modifiedAt: contact.modifiedAt, modifiedAtMs: Date.parse(contact.modifiedAt), contactId: contact.contactId };
-}
-
-/** Orders keys as Connect does: modifieddate, then numeric contact id. */
-export function compareKeys(a: Pick<ContactKey, 'modifiedAtMs' | 'contactId'>, b: Pick<ContactKey, 'modifiedAtMs' | 'contactId'>): number {
-  return a.modifiedAtMs - b.modifiedAtMs || Number(a.contactId) - Number(b.contactId);
+/** The FUTURE_MODIFIED_DATE warning (product.md §8). */
+function futureWarning(contact: ConnectContact, runStartedAt: Date): ContactIssue {
+  return {
+    severity: 'warning',
+    code: 'FUTURE_MODIFIED_DATE',
+    message:
+      `modifieddate ${contact.modifiedLocal} (${contact.modifiedAt}) is later than the run's start (${runStartedAt.toISOString()}) ` +
+      `plus ${FUTURE_SKEW_MS / 60_000} minutes; imported, and the watermark stays at the run's start`,
+  };
 }

@@ -85,11 +85,12 @@ describe('BatchPusher: recording what Cadence confirmed', () => {
     expect(store.getConfirmed(['7']).get('7')).toEqual(contact('7', 'Augusta'));
   });
 
-  it('records the payload, not what went on the wire, when the two differ', async () => {
-    const sending = pusher(2);
+  it('leaves an unchanged optedOut off the wire and records the payload (product.md §5)', async () => {
     const whole = { ...contact('8'), optedOut: true };
+    store.recordConfirmed([{ contactId: '8', payload: { ...whole, firstName: 'Old' } }]);
+    const sending = pusher(2);
     const { optedOut: _kept, ...wire } = whole;
-    await sending.add({ payload: whole, report, wire, replacesConfirmed: true });
+    await sending.add({ payload: whole, report, replacesConfirmed: true });
     await sending.add({ payload: contact('9'), report });
     await sending.drain();
     expect(cadence.batches).toEqual([[wire, contact('9')]]);
@@ -109,5 +110,89 @@ describe('BatchPusher: recording what Cadence confirmed', () => {
     await sending.settle();
     expect([...store.getConfirmed(['1', '2']).keys()]).toEqual(['1']);
     await expect(sending.drain()).rejects.toThrow('credentials refused');
+  });
+});
+
+describe('BatchPusher: the consent gate decides when the batch is sent (product.md §5)', () => {
+  let dir: string;
+  let store: SqliteStateStore;
+  let cadence: ScriptedCadence;
+  let runId: string;
+  const stop = { optedOut: true, changedAt: '2026-12-01T10:00:00.000Z', source: 'keyword' as const };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(os.tmpdir(), 'connect-sync-gate-'));
+    store = openStateStore(join(dir, 'state.db'));
+    cadence = new ScriptedCadence();
+    runId = store.startRun('import').id;
+  });
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function pusher(batchSize: number): BatchPusher {
+    const tally = new RunTally([1]);
+    for (const id of ['1', '2', '3', '4', '5']) tally.sight(id, 0, 1);
+    return new BatchPusher({ cadence: cadence as unknown as CadenceSink, store, tally, runId, batchSize, concurrency: 2, logger: silentLogger() });
+  }
+
+  const optedIn = (id: string, firstName = 'Ada'): CadenceContact => ({ ...contact(id, firstName), optedOut: false });
+  const conflicts = () => store.listIssues(runId).filter((issue) => issue.code === 'OPT_OUT_CONFLICT').map((issue) => issue.contactId);
+
+  // Each path hands the pusher a payload planned before the STOP arrived: a new contact
+  // (create), a changed one (its confirmed payload left optedOut out), and a retry-table
+  // payload sent whole. The STOP is recorded after the payload is queued, before the batch leaves.
+  it.each([
+    { path: 'new', confirmed: undefined, replacesConfirmed: false },
+    { path: 'changed', confirmed: contact('1', 'Old'), replacesConfirmed: true },
+    { path: 'retry table', confirmed: optedIn('1'), replacesConfirmed: true },
+  ])('keeps a STOP recorded after planning off a $path contact', async ({ confirmed, replacesConfirmed }) => {
+    if (confirmed) store.recordConfirmed([{ contactId: '1', payload: confirmed }]);
+    const sending = pusher(10);
+    await sending.add({ payload: optedIn('1'), report, replacesConfirmed });
+    await sending.add({ payload: optedIn('2'), report });
+    store.recordConsent('1', stop);
+    await sending.drain();
+    expect(cadence.batches).toEqual([[contact('1'), optedIn('2')]]);
+    expect(conflicts()).toEqual(['1']);
+    // Recorded as sent: next time, planned without optedOut while the opt-out stands, it is unchanged.
+    expect(store.getConfirmed(['1']).get('1')).toEqual(contact('1'));
+    expect(store.getConfirmed(['2']).get('2')).toEqual(optedIn('2'));
+  });
+
+  it('keeps a STOP recorded while an earlier version of a re-planned contact was on its way', async () => {
+    const sending = pusher(1);
+    let release!: () => void;
+    cadence.hold = (contacts) => (contacts[0]?.firstName === 'Ada' ? new Promise<void>((resolve) => (release = resolve)) : undefined);
+    await sending.add({ payload: optedIn('3', 'Ada'), report });
+    // Re-planned against the version in flight: an update whose optedOut did not change.
+    await sending.add({ payload: optedIn('3', 'Augusta'), report, replacesConfirmed: true });
+    store.recordConsent('3', stop);
+    release();
+    await sending.drain();
+    // The first batch left before the STOP was known; the second is decided after it.
+    expect(cadence.batches).toEqual([[optedIn('3', 'Ada')], [contact('3', 'Augusta')]]);
+    expect(conflicts()).toEqual(['3']);
+  });
+
+  it('sends optedOut: false once Cadence reports an opt-in later than the opt-out', async () => {
+    store.recordConsent('4', stop);
+    store.recordConsent('4', { optedOut: false, changedAt: '2026-12-01T11:00:00.000Z', source: 'keyword' });
+    const sending = pusher(10);
+    await sending.add({ payload: optedIn('4'), report });
+    await sending.drain();
+    expect(cadence.batches).toEqual([[optedIn('4')]]);
+    expect(conflicts()).toEqual([]);
+  });
+
+  it('reports a contact once however many of its sends the gate held back', async () => {
+    const sending = pusher(1);
+    store.recordConsent('5', stop);
+    await sending.add({ payload: optedIn('5', 'Ada'), report });
+    await sending.add({ payload: optedIn('5', 'Augusta'), report, replacesConfirmed: true });
+    await sending.drain();
+    expect(cadence.batches).toEqual([[contact('5', 'Ada')], [contact('5', 'Augusta')]]);
+    expect(conflicts()).toEqual(['5']);
   });
 });

@@ -8,6 +8,7 @@
 import pLimit from 'p-limit';
 import { TransientFailure } from '../../errors.js';
 import type { Logger } from '../../log.js';
+import { gateConsent, needsConsent, type GateDecision } from '../consent-gate.js';
 import type { CadenceSink, RunIssue, StateStore } from '../ports.js';
 import type { CadenceContact, ContactResult } from '../types.js';
 import type { RunTally } from './tally.js';
@@ -18,13 +19,20 @@ export interface Outgoing {
   report: Pick<RunIssue, 'firstName' | 'lastName' | 'mobileNumber'>;
   /** The state file may hold a confirmed payload for the contact (an update, a retry). */
   replacesConfirmed?: boolean;
-  /** What goes on the wire when it is not `payload` (which is what is recorded once confirmed). */
-  wire?: CadenceContact;
+}
+
+/** One contact of a batch, past the consent gate. */
+interface Gated {
+  outgoing: Outgoing;
+  decision: GateDecision;
 }
 
 export interface PusherOptions {
   cadence: CadenceSink;
-  store: Pick<StateStore, 'recordConfirmed' | 'forgetConfirmed' | 'putRetries' | 'removeRetries' | 'addIssues'>;
+  store: Pick<
+    StateStore,
+    'recordConfirmed' | 'forgetConfirmed' | 'putRetries' | 'removeRetries' | 'addIssues' | 'getConfirmedOptedOut' | 'getConsent'
+  >;
   tally: RunTally;
   runId: string;
   batchSize: number;
@@ -132,14 +140,15 @@ export class BatchPusher {
     // Cadence may apply this batch and the run be killed before its answer is recorded; the
     // payloads confirmed before are then in doubt, and a contact changed back to one of them
     // would be skipped for ever. Forgotten now, such a contact is sent again by the next run.
+    const gated = this.gate(batch);
     const replaced = batch.filter((outgoing) => outgoing.replacesConfirmed).map((outgoing) => outgoing.payload.uniqueCampusId);
     if (replaced.length > 0) store.forgetConfirmed(replaced);
     try {
       const results = await cadence.importBatch(
-        batch.map((outgoing) => outgoing.wire ?? outgoing.payload),
+        gated.map(({ decision }) => decision.wire),
         signal,
       );
-      this.record(batch, results);
+      this.record(gated, results);
     } catch (error) {
       if (error instanceof TransientFailure) {
         logger.warn({ contacts: batch.length, err: error.message }, 'batch failed after retries; contacts wait for the next run');
@@ -151,15 +160,48 @@ export class BatchPusher {
     this.options.onBatch?.({ contacts: batch.length });
   }
 
-  /** Records one completed batch: confirmed payloads, and rejected contacts as errors (out of the retry table). */
-  private record(batch: readonly Outgoing[], results: readonly ContactResult[]): void {
+  /**
+   * The consent gate (product.md §5), the batch's last step before the wire: after any wait
+   * for room or for an older version's batch, so it decides from what the state holds now
+   * (the payloads confirmed by then, opt-outs recorded while the run went on). Reads the
+   * state only for payloads that carry `optedOut`. Conflicts are reported here.
+   */
+  private gate(batch: readonly Outgoing[]): Gated[] {
     const { store, tally, runId } = this.options;
-    const byId = new Map(batch.map((outgoing) => [outgoing.payload.uniqueCampusId, outgoing]));
+    const carrying = batch.filter((outgoing) => outgoing.payload.optedOut !== undefined);
+    if (carrying.length === 0) return batch.map((outgoing) => ({ outgoing, decision: { wire: outgoing.payload, record: outgoing.payload } }));
+    const idOf = (outgoing: Outgoing) => outgoing.payload.uniqueCampusId;
+    const confirmed = store.getConfirmedOptedOut(carrying.filter((outgoing) => outgoing.replacesConfirmed).map(idOf));
+    const consent = store.getConsent(carrying.filter((outgoing) => needsConsent(outgoing.payload)).map(idOf));
+    const conflicts: RunIssue[] = [];
+    const gated = batch.map((outgoing): Gated => {
+      const id = idOf(outgoing);
+      const decision = gateConsent({
+        payload: outgoing.payload,
+        confirmed: confirmed.has(id) ? { optedOut: confirmed.get(id) } : undefined,
+        consent: consent.get(id),
+      });
+      if (decision.conflict) {
+        tally.warned(id);
+        conflicts.push({ contactId: id, ...outgoing.report, filterIds: tally.filtersOf(id), ...decision.conflict });
+      }
+      return { outgoing, decision };
+    });
+    if (conflicts.length > 0) store.addIssues(runId, conflicts);
+    return gated;
+  }
+
+  /** Records one completed batch: confirmed payloads, and rejected contacts as errors (out of the retry table). */
+  private record(gated: readonly Gated[], results: readonly ContactResult[]): void {
+    const { store, tally, runId } = this.options;
+    const batch = gated.map(({ outgoing }) => outgoing);
+    const byId = new Map(gated.map((each) => [each.outgoing.payload.uniqueCampusId, each]));
     const confirmed: { contactId: string; payload: CadenceContact }[] = [];
     const rejected: RunIssue[] = [];
     for (const result of results) {
-      const outgoing = byId.get(result.uniqueCampusId);
-      if (outgoing === undefined) continue;
+      const sent = byId.get(result.uniqueCampusId);
+      if (sent === undefined) continue;
+      const { outgoing, decision } = sent;
       if (result.outcome === 'rejected') {
         tally.failed(result.uniqueCampusId);
         rejected.push({
@@ -172,7 +214,7 @@ export class BatchPusher {
         });
       } else {
         tally.imported(result.uniqueCampusId, result.outcome);
-        confirmed.push({ contactId: result.uniqueCampusId, payload: outgoing.payload });
+        confirmed.push({ contactId: result.uniqueCampusId, payload: decision.record });
       }
     }
     store.recordConfirmed(confirmed);

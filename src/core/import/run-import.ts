@@ -15,7 +15,10 @@ import { planContact, type PlanItem } from '../plan.js';
 import { BatchPusher } from './pusher.js';
 import { describeStart, filterStart, planFilter, planLookups, type ContactKey, type FilterStart, type PlannedContact } from './planner.js';
 import { RunTally } from './tally.js';
-import type { CadenceContact, ContactIssue } from '../types.js';
+import { settleStillFailing } from './settle-still-failing.js';
+import type { UnreadableRecord } from './unreadable.js';
+import { nextWatermark } from '../watermark.js';
+import type { ContactIssue } from '../types.js';
 
 export type ProgressEvent =
   | { type: 'filter'; filterId: number; reason: FilterStart['reason'] }
@@ -49,6 +52,8 @@ export interface ImportOptions {
   full?: boolean;
   /** Only these configured filters. */
   filterIds?: readonly number[];
+  /** Started by `import --scheduled` (recorded on the run). */
+  scheduled?: boolean;
 }
 
 /** Which configured filters a run reads; `--filter` must name configured ones. */
@@ -98,28 +103,29 @@ export async function runImport(config: Config, deps: ImportDeps, options: Impor
   const { store, logger } = deps;
   store.acquireLock({ pid: process.pid, host: hostname() });
   try {
-    const run = store.startRun('import');
+    const run = store.startRun('import', { scheduled: options.scheduled === true });
     const log = logger.child({ runId: run.id });
     const tally = new RunTally(config.criteria.filterIds);
     const notes: string[] = [];
+    const readInFull: number[] = [];
     log.info({ filters: filterIds, full: options.full === true }, 'import started');
     let failure: unknown;
     try {
       if (deps.writeBack) Object.assign(tally.writeBack, await deps.writeBack(run.id));
       const setup = await prepareRun(config, deps);
       for (const warning of setup.warnings) log.warn({ warning }, 'config warning');
-      const watermarks = await importFilters(config, { ...deps, logger: log }, { run, tally, setup, filterIds, full: options.full === true, notes });
+      const watermarks = await importFilters(config, { ...deps, logger: log }, { run, tally, setup, filterIds, full: options.full === true, notes, readInFull });
       store.setWatermarks(watermarks);
     } catch (error) {
       // Stopped by a signal: whatever the abort surfaced as, the reason is the interruption.
       failure = deps.signal?.aborted ? deps.signal.reason : error;
-      tally.abandonPending();
     }
-    const counts = tally.counts();
+    const stillFailing = settleStillFailing(store, { runId: run.id, tally, completed: failure === undefined, configured: config.criteria.filterIds, readInFull });
+    const counts = { ...tally.counts(), stillFailing };
     const reportPath = await deps.writeReport?.({ ...run, counts, notes });
     if (failure === undefined) {
-      store.finishRun(run.id, { outcome: counts.errors > 0 ? 'contacts_failed' : 'ok', counts, notes, reportPath });
-      log.info({ matched: counts.matched, imported: counts.imported, errors: counts.errors, warnings: counts.warnings }, 'import finished');
+      store.finishRun(run.id, { outcome: counts.errors + stillFailing > 0 ? 'contacts_failed' : 'ok', counts, notes, reportPath });
+      log.info({ matched: counts.matched, imported: counts.imported, errors: counts.errors, warnings: counts.warnings, stillFailing }, 'import finished');
     } else {
       const reason = failure instanceof Error ? failure.message : String(failure);
       store.finishRun(run.id, { outcome: 'failed', counts, error: reason, notes, reportPath });
@@ -138,6 +144,8 @@ interface RunState {
   filterIds: readonly number[];
   full: boolean;
   notes: string[];
+  /** Filters read in full, to the end, by this run (still-failing.ts). */
+  readInFull: number[];
 }
 
 /**
@@ -167,7 +175,8 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
   try {
     const watermarks: Omit<Watermark, 'updatedAt'>[] = [];
     for (const filterId of state.filterIds) {
-      const start = filterStart({ config, filterId, names: setup.names, watermark: store.getWatermark(filterId), full: state.full });
+      const runStartedAt = new Date(run.startedAt);
+      const start = filterStart({ config, filterId, names: setup.names, watermark: store.getWatermark(filterId), full: state.full, runStartedAt });
       const why = describeStart(start);
       if (why) {
         state.notes.push(why);
@@ -183,6 +192,7 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
         tally,
         lookups,
         newest,
+        runStartedAt,
         signal,
       });
       for await (const page of pages) {
@@ -190,17 +200,22 @@ async function importFilters(config: Config, deps: ImportDeps, state: RunState):
         for (const planned of page.contacts) {
           await apply(waiting.delete(planned.mapped.contactId) ? superseding(planned, store) : planned, pusher, tally, record, store);
         }
+        for (const unreadable of page.unreadable) {
+          tally.failed(unreadable.key);
+          record.addUnreadable(unreadable);
+        }
         record.flush(ISSUE_ROWS_PER_WRITE);
         deps.onProgress?.({ type: 'fetched', filterId, contacts: page.contacts.length });
       }
-      watermarks.push(nextWatermark(start, newest.key));
+      watermarks.push(nextWatermark(start, newest.key, runStartedAt));
+      if (start.since === undefined) state.readInFull.push(filterId);
     }
-    await resendRetries([...waiting.values()], store, pusher, tally, record, config.optOut !== undefined);
-    record.flush();
+    await resendRetries([...waiting.values()], pusher, tally);
+    record.flushAll();
     await pusher.drain();
     return watermarks;
   } catch (error) {
-    record.flush();
+    record.flushAll();
     // Whatever is in flight is still recorded when Cadence confirms it; nothing else moves.
     await pusher.settle();
     throw error;
@@ -212,7 +227,7 @@ async function apply(planned: PlannedContact, pusher: BatchPusher, tally: RunTal
   const { mapped } = planned;
   if (mapped.issues.length > 0) record.add(mapped.contactId, mapped.reportFields, mapped.issues);
   if (planned.sighting === 'same') return;
-  const { item, onConfirmed } = planned.sighting === 'newer' ? replan(planned, pusher, store) : { item: planned.item, onConfirmed: true };
+  const item = planned.sighting === 'newer' ? replan(planned, pusher, store) : planned.item;
   switch (item.action) {
     case 'error':
       tally.failed(item.contactId);
@@ -223,28 +238,9 @@ async function apply(planned: PlannedContact, pusher: BatchPusher, tally: RunTal
       return;
     case 'create':
     case 'update':
-      await pusher.add({
-        payload: item.payload,
-        report: mapped.reportFields,
-        replacesConfirmed: item.action === 'update',
-        wire: onConfirmed ? wirePayload(item) : undefined,
-      });
+      // What of it goes on the wire is the consent gate's decision, when the batch leaves.
+      await pusher.add({ payload: item.payload, report: mapped.reportFields, replacesConfirmed: item.action === 'update' });
   }
-}
-
-/**
- * What an update sends when its opt-out did not change since Cadence confirmed it: the
- * payload without `optedOut`, so Cadence keeps what it has. A student may have texted STOP
- * since this run read the optouts feed; sending the old consent again would reverse it
- * (§5). Only against a confirmed payload: planned against a send still unanswered (which
- * may yet fail, or be replaced before it leaves), an update is sent whole. An update that
- * changes nothing is a resend whose earlier fate is unknown: sent whole too.
- */
-function wirePayload(item: Extract<PlanItem, { action: 'create' | 'update' }>): CadenceContact | undefined {
-  if (item.action !== 'update' || item.payload.optedOut === undefined) return undefined;
-  if ('optedOut' in item.changes || Object.keys(item.changes).length === 0) return undefined;
-  const { optedOut: _unchanged, ...wire } = item.payload;
-  return wire;
 }
 
 /**
@@ -253,14 +249,13 @@ function wirePayload(item: Extract<PlanItem, { action: 'create' | 'update' }>): 
  * way, nothing known when that send outlived its retries, else what the state file has
  * confirmed by now. Planned against the confirmed payload of when its page was read, a
  * version changed back (A → B → A) would be "unchanged" and leave Cadence with B.
- * `onConfirmed`: the plan's baseline is a payload Cadence confirmed.
  */
-function replan(planned: PlannedContact, pusher: BatchPusher, store: Pick<StateStore, 'getConfirmed'>): { item: PlanItem; onConfirmed: boolean } {
+function replan(planned: PlannedContact, pusher: BatchPusher, store: Pick<StateStore, 'getConfirmed'>): PlanItem {
   const { mapped } = planned;
-  if (mapped.payload === undefined) return { item: planned.item, onConfirmed: true };
+  if (mapped.payload === undefined) return planned.item;
   const last = pusher.unsettled(mapped.contactId);
-  if (last === undefined) return { item: planContact(mapped, store.getConfirmed([mapped.contactId]).get(mapped.contactId)), onConfirmed: true };
-  return { item: planContact(mapped, last === 'unknown' ? undefined : last), onConfirmed: false };
+  if (last === undefined) return planContact(mapped, store.getConfirmed([mapped.contactId]).get(mapped.contactId));
+  return planContact(mapped, last === 'unknown' ? undefined : last);
 }
 
 /**
@@ -280,48 +275,14 @@ function superseding(planned: PlannedContact, store: Pick<StateStore, 'removeRet
 /**
  * Contacts that outlived their retries last time, and that no filter returned in this run,
  * are sent again from the payload stored then, although Connect has not changed them
- * (product.md §4). An opt-out Cadence reported since is kept.
+ * (product.md §4). The consent gate keeps any opt-out Cadence reported since.
  */
-async function resendRetries(
-  retries: readonly RetryEntry[],
-  store: StateStore,
-  pusher: BatchPusher,
-  tally: RunTally,
-  record: IssueRecorder,
-  usesConsent: boolean,
-): Promise<void> {
-  if (retries.length === 0) return;
-  const consent = usesConsent ? store.getConsent(retries.map((entry) => entry.contactId)) : new Map();
+async function resendRetries(retries: readonly RetryEntry[], pusher: BatchPusher, tally: RunTally): Promise<void> {
   for (const entry of retries) {
     tally.sight(entry.contactId, -1, entry.filterIds);
-    const payload = { ...entry.payload };
-    const report = { firstName: payload.firstName, lastName: payload.lastName, mobileNumber: payload.mobileNumber };
-    const reported = consent.get(entry.contactId);
-    if (reported?.optedOut === true && payload.optedOut === false) {
-      delete payload.optedOut;
-      record.add(entry.contactId, report, [
-        { severity: 'warning', code: 'OPT_OUT_CONFLICT', message: `Cadence reported an opt-out at ${reported.changedAt}; the retried payload would have opted the contact back in` },
-      ]);
-    }
-    await pusher.add({ payload, report, replacesConfirmed: true });
+    const { firstName, lastName, mobileNumber } = entry.payload;
+    await pusher.add({ payload: entry.payload, report: { firstName, lastName, mobileNumber }, replacesConfirmed: true });
   }
-}
-
-/** The filter's watermark after a finished run. */
-function nextWatermark(start: FilterStart, newest: ContactKey | undefined): Omit<Watermark, 'updatedAt'> {
-  const previous = start.previous;
-  const keepPrevious =
-    newest === undefined ||
-    (previous !== undefined && start.reason === 'incremental' && Date.parse(previous.modifiedAt) > newest.modifiedAtMs);
-  if (keepPrevious) {
-    return {
-      filterId: start.filterId,
-      modifiedAt: previous?.modifiedAt ?? new Date(0).toISOString(),
-      contactId: previous?.contactId ?? '0',
-      fingerprint: start.fingerprint,
-    };
-  }
-  return { filterId: start.filterId, modifiedAt: newest.modifiedAt, contactId: newest.contactId, fingerprint: start.fingerprint };
 }
 
 /** Report rows written in one transaction, at most, while pages are read. */
@@ -335,6 +296,7 @@ const ISSUE_ROWS_PER_WRITE = 500;
  */
 class IssueRecorder {
   private rows: RunIssue[] = [];
+  private unreadable: UnreadableRecord[] = [];
 
   constructor(
     private readonly store: Pick<StateStore, 'addIssues'>,
@@ -348,6 +310,24 @@ class IssueRecorder {
     for (const issue of issues) {
       this.rows.push({ contactId, ...report, filterIds, severity: issue.severity, code: issue.code, message: issue.message });
     }
+  }
+
+  /**
+   * An unreadable record's row, kept until the run ends: a readable version of the contact
+   * read later in the run (another filter, a change) replaces it, and then the row goes.
+   */
+  addUnreadable(unreadable: UnreadableRecord): void {
+    this.unreadable.push(unreadable);
+  }
+
+  /** Writes every row left, the unreadable records still counted as errors among them (one row each). */
+  flushAll(): void {
+    for (const { contactId, report, issue, key } of this.unreadable) {
+      if (!this.tally.isFailed(key)) continue;
+      this.rows.push({ contactId, ...report, filterIds: this.tally.filtersOf(key), severity: issue.severity, code: issue.code, message: issue.message });
+    }
+    this.unreadable = [];
+    this.flush();
   }
 
   /** Writes the rows added since the last flush, in one transaction (when there are at least `atLeast`). */

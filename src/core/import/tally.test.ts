@@ -33,7 +33,7 @@ class ReferenceTally {
     return [...this.states.values()].filter((state) => state.outcome === 'pending').length;
   }
   counts(): Omit<RunCounts, 'writeBack'> {
-    const empty = (): FilterCounts => ({ matched: 0, imported: 0, errors: 0, warnings: 0 });
+    const empty = (): Required<FilterCounts> => ({ matched: 0, imported: 0, errors: 0, warnings: 0, notProcessed: 0 });
     const total = { ...empty(), created: 0, updated: 0, unchanged: 0 };
     const perFilter = Object.fromEntries(this.filterIds.map((id) => [String(id), empty()]));
     for (const [id, state] of this.states) {
@@ -41,7 +41,8 @@ class ReferenceTally {
       for (const counts of [total, ...[...(this.filters.get(id) ?? [])].map((filter) => perFilter[String(filter)]!)]) {
         counts.matched += 1;
         if (state.outcome === 'failed') counts.errors += 1;
-        else if (state.outcome !== 'pending') counts.imported += 1;
+        else if (state.outcome === 'pending') counts.notProcessed += 1;
+        else counts.imported += 1;
         if (state.warned) counts.warnings += 1;
       }
     }
@@ -93,7 +94,8 @@ describe('RunTally', () => {
     }
     const { writeBack: _writeBack, ...counts } = tally.counts();
     expect(counts).toEqual(reference.counts());
-    expect(counts.matched).toBe(counts.imported + counts.errors + tally.pending);
+    expect(counts.matched).toBe(counts.imported + counts.errors + counts.notProcessed);
+    expect(counts.notProcessed).toBe(tally.pending);
   });
 
   it('tells many contacts apart, whatever their ids (large, sparse, zero-padded)', () => {

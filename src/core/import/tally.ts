@@ -1,7 +1,8 @@
 /**
  * Counts of one run (product.md §6): every distinct contact the filters returned is
- * matched once, and ends either imported (created, updated, unchanged) or as an error;
- * so `matched = imported + errors` holds by construction. Per filter, a contact counts in
+ * matched once, and ends imported (created, updated, unchanged), as an error, or, when
+ * the run stops early, not processed (no outcome yet); so `matched = imported + errors +
+ * notProcessed` holds by construction. Per filter, a contact counts in
  * every filter that returned it.
  *
  * A first import may see a million contacts, and the run's counts are stored after every
@@ -12,6 +13,7 @@
  */
 import type { FilterCounts, RunCounts } from '../ports.js';
 import type { ConfirmedOutcome } from '../types.js';
+import type { ContactOutcome } from '../still-failing.js';
 
 // A contact's state: its outcome in the low bits, WARNED on top.
 const PENDING = 0;
@@ -51,6 +53,8 @@ export class RunTally {
   private readonly total = zero();
   private readonly perFilter: Counters[];
   readonly writeBack = { written: 0, failed: 0, skipped: 0 };
+  /** Raw ids of unreadable records that are not contact ids → the key each is counted under (a negative number). */
+  private readonly unreadables = new Map<string, string>();
 
   constructor(filterIds: readonly number[]) {
     if (filterIds.length > 31) throw new Error('at most 31 filters per run');
@@ -76,6 +80,21 @@ export class RunTally {
     return Number.isNaN(seen) ? 'new' : 'newer';
   }
 
+  /**
+   * The key an unreadable record is counted under: its contactid when that is one (a
+   * contact whose date or a value cannot be read), else a key no contact id has, one per
+   * raw id, so a record returned by two filters is one contact, as its report row is.
+   */
+  unreadableKey(rawId: string): string {
+    if (/^0*[1-9]\d*$/.test(rawId) && Number.isSafeInteger(Number(rawId))) return rawId;
+    let key = this.unreadables.get(rawId);
+    if (key === undefined) {
+      key = String(-(this.unreadables.size + 1));
+      this.unreadables.set(rawId, key);
+    }
+    return key;
+  }
+
   /** The mask bits of filter ids (unknown ones have none). */
   private bitOf(filterId: number | readonly number[]): number {
     if (typeof filterId === 'number') {
@@ -94,6 +113,14 @@ export class RunTally {
     return this.filterIds.filter((_, index) => (mask & (1 << index)) !== 0);
   }
 
+  /** What the run did with a contact so far (still-failing.ts). */
+  outcomeOf(contactId: string): ContactOutcome {
+    const slot = this.find(Number(contactId));
+    if (slot < 0) return 'unseen';
+    const outcome = this.states[slot]! & OUTCOME_BITS;
+    return outcome === PENDING ? 'pending' : outcome === FAILED ? 'failed' : 'imported';
+  }
+
   imported(contactId: string, outcome: ConfirmedOutcome): void {
     this.settle(contactId, OUTCOME[outcome]);
   }
@@ -107,31 +134,29 @@ export class RunTally {
     this.change(slot, this.states[slot]! | WARNED, this.masks[slot]!);
   }
 
+  /** Whether the contact's outcome in this run is an error. */
+  isFailed(contactId: string): boolean {
+    const slot = this.find(Number(contactId));
+    return slot >= 0 && (this.states[slot]! & OUTCOME_BITS) === FAILED;
+  }
+
   /** Contacts whose outcome is not known yet (in a batch in flight). */
   get pending(): number {
     return this.total.pending;
   }
 
   /**
-   * Ends a run that could not complete: contacts still without an outcome were not
-   * imported, so they count as errors and `matched = imported + errors` holds (product.md §6).
+   * The counts so far. Contacts still pending are `notProcessed`: neither imported nor an
+   * error (they have no report row); once a run completes, none is left.
    */
-  abandonPending(): void {
-    for (let slot = 0; this.total.pending > 0 && slot < this.size; slot++) {
-      const state = this.states[slot]!;
-      if ((state & OUTCOME_BITS) === PENDING) this.change(slot, FAILED | (state & WARNED), this.masks[slot]!);
-    }
-  }
-
-  /** The counts so far; contacts still pending count as neither imported nor error. */
   counts(): RunCounts {
     const perFilter: Record<string, FilterCounts> = {};
     this.filterIds.forEach((id, index) => {
-      const { matched, imported, errors, warnings } = this.perFilter[index]!;
-      perFilter[String(id)] = { matched, imported, errors, warnings };
+      const { matched, imported, errors, warnings, pending } = this.perFilter[index]!;
+      perFilter[String(id)] = { matched, imported, errors, warnings, notProcessed: pending };
     });
-    const { matched, imported, errors, warnings, created, updated, unchanged } = this.total;
-    return { matched, imported, errors, warnings, created, updated, unchanged, perFilter, writeBack: { ...this.writeBack } };
+    const { matched, imported, errors, warnings, created, updated, unchanged, pending } = this.total;
+    return { matched, imported, errors, warnings, notProcessed: pending, created, updated, unchanged, perFilter, writeBack: { ...this.writeBack } };
   }
 
   private settle(contactId: string, outcome: number): void {

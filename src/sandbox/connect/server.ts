@@ -11,6 +11,7 @@ import type { SandboxContact, SandboxDataset } from '../generate.js';
 import { BodyTooLargeError, baseUrl, closeServer, listen, readBody } from '../http-util.js';
 import { createRandom } from '../random.js';
 import { createConnectMethods, type PageServed, type UpdateApplied } from './methods.js';
+import { spoilRecords, type UnreadableKind } from './unreadable.js';
 import { faultEnvelope, methodFromSoapAction, parseSoapRequest, resultEnvelope, resultEnvelopeEnds, SoapFault, type FaultCode } from './soap.js';
 import { createContactStore } from './store.js';
 
@@ -40,6 +41,8 @@ export interface ConnectKnobs {
    * drawn all the same.
    */
   faultMethods: readonly string[] | undefined;
+  /** Contacts served as records that cannot be read (product.md §8), by contact id. */
+  unreadableRecords: Readonly<Record<string, UnreadableKind>>;
 }
 
 export interface ConnectEmulatorOptions {
@@ -124,7 +127,7 @@ export async function startConnectEmulator(options: ConnectEmulatorOptions): Pro
   const now = options.now ?? (() => new Date());
   const store = createContactStore(dataset.contacts, dataset.filters.map((filter) => filter.id));
   const methods = createConnectMethods({ clientName: options.clientName, passKey: options.passKey, dataset, store, clock, now });
-  const knobs: ConnectKnobs = { latencyMs: 0, failure503Share: 0, faultShare: 0, truncatedShare: 0, retryAfterSeconds: undefined, faultMethods: undefined, ...options.knobs };
+  const knobs: ConnectKnobs = { latencyMs: 0, failure503Share: 0, faultShare: 0, truncatedShare: 0, retryAfterSeconds: undefined, faultMethods: undefined, unreadableRecords: {}, ...options.knobs };
   let random = createRandom(options.seed ?? 1);
   const requestLog: ConnectRequestRecord[] = [];
   const updates: UpdateApplied[] = [];
@@ -177,7 +180,7 @@ export async function startConnectEmulator(options: ConnectEmulatorOptions): Pro
       // A page is already bytes: sent between the envelope's ends, without a copy, and
       // its buffer used again once the answer has left.
       const chunks = result.bytes ? [...resultEnvelopeEnds(request.method)] : [Buffer.from(resultEnvelope(request.method, result.document), 'utf8')];
-      if (result.bytes) chunks.splice(1, 0, result.bytes);
+      if (result.bytes) chunks.splice(1, 0, spoiled(result.bytes));
       if (result.release) res.once('finish', result.release);
       if (truncate) {
         const whole = Buffer.concat(chunks);
@@ -189,6 +192,12 @@ export async function startConnectEmulator(options: ConnectEmulatorOptions): Pro
       if (error instanceof SoapFault) sendFault(res, record, error.faultCode, error.message);
       else sendFault(res, record, 'soap:Server', `Server was unable to process request. ---> ${(error as Error).message}`);
     }
+  }
+
+  /** A page's bytes, with the records the knob names spoiled (a copy; the page's own buffer is released as usual). */
+  function spoiled(page: Buffer): Buffer {
+    if (Object.keys(knobs.unreadableRecords).length === 0) return page;
+    return Buffer.from(spoilRecords(page.toString('utf8'), knobs.unreadableRecords), 'utf8');
   }
 
   function change(ids: readonly string[], changes: Readonly<Record<string, AttributeValue>>, at: Date): SandboxContact[] {
