@@ -9,7 +9,7 @@ import PinoPretty from 'pino-pretty';
 export type { Logger };
 export type LogFormat = 'json' | 'pretty';
 
-const SECRET_KEYS = ['passKey', 'apiKey', 'apiSecret', 'pass', 'password', 'authorization', 'Authorization', 'pingUrl'];
+const SECRET_KEYS = ['passKey', 'apiKey', 'apiSecret', 'pass', 'password', 'authorization', 'Authorization', 'pingUrl', 'token'];
 
 /** Paths whose values never reach a log line, whatever the level (up to three levels deep). */
 export const REDACTED_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]);

@@ -11,6 +11,7 @@
  *   npm run bench -- --repeat 3                    each case three times; targets on the median
  *   npm run bench -- --profile /tmp/prof           also --cpu-prof every import
  *   npm run bench -- --paging whole --latency 0    Connect read whole (a public-evidence sandbox)
+ *   npm run bench -- --serve                       serve's webhook burst beside an import (serve-bench.ts)
  *
  * Before each case it times a fixed piece of JavaScript (reference.ts): on a shared machine
  * the speed drifts, and that number tells a slow stretch from a slow build.
@@ -203,7 +204,24 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-main(process.argv.slice(2)).then(
+/** `--serve [--contacts N] [--webhooks N] [--concurrency N]`: the serve benchmark instead. */
+function serveMode(argv: readonly string[]): Promise<number> | undefined {
+  if (!argv.includes('--serve')) return undefined;
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { serve: { type: 'boolean' }, contacts: { type: 'string', default: '60000' }, webhooks: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '50' } },
+  });
+  const whole = (name: string, text: string) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} ${text}: expected a whole number ≥ 1`);
+    return value;
+  };
+  return import('./serve-bench.js').then(({ runServeBench }) =>
+    runServeBench({ contacts: whole('contacts', values.contacts), webhooks: whole('webhooks', values.webhooks), concurrency: whole('concurrency', values.concurrency) }),
+  );
+}
+
+(serveMode(process.argv.slice(2)) ?? main(process.argv.slice(2))).then(
   (code) => (process.exitCode = code),
   async (error: unknown) => {
     await running?.stop();

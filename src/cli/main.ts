@@ -11,6 +11,7 @@ import { registerDemo } from './definitions/demo.js';
 import { registerImport } from './definitions/import.js';
 import { registerOptOuts } from './definitions/optouts.js';
 import { registerSandbox } from './definitions/sandbox.js';
+import { registerServe } from './definitions/serve.js';
 import { registerStatus } from './definitions/status.js';
 import { registerValidateConfig } from './definitions/validate-config.js';
 import { registerSchema } from './definitions/schema.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerImport(program);
   registerOptOuts(program);
+  registerServe(program);
   registerStatus(program);
   registerValidateConfig(program);
   registerSandbox(program);
@@ -43,6 +45,7 @@ Examples:
   $ connect-sync validate-config                    check the config found from here, then Connect and Cadence
   $ connect-sync import --dry-run                   what the next import would change
   $ connect-sync import                             one import run
+  $ connect-sync serve                              receive Cadence's opt-out webhooks
   $ connect-sync status                             recent runs, watermarks, retries
   $ connect-sync -c /etc/connect-sync/connect-sync.config.yaml import --scheduled -q
 

@@ -205,7 +205,7 @@ describe('statusJson', () => {
   };
 
   it('has stable top-level keys', () => {
-    expect(Object.keys(json)).toEqual(['generatedAt', 'timeZone', 'lock', 'retriesWaiting', 'stillFailing', 'runs', 'watermarks']);
+    expect(Object.keys(json)).toEqual(['generatedAt', 'timeZone', 'lock', 'retriesWaiting', 'optOuts', 'stillFailing', 'runs', 'watermarks']);
     expect(json.generatedAt).toBe('2026-11-01T07:12:30.000Z');
     expect(json.retriesWaiting).toBe(3);
     expect(json.lock).toEqual({ held: true, pid: 4242, host: 'sync-01', since: '2026-11-01T07:00:00.000Z' });

@@ -16,6 +16,8 @@ export interface StatusInput {
   /** Contacts whose data errors are not yet fixed in Connect (still failing, product.md §6). */
   stillFailing: number;
   lockHolder?: LockHolder;
+  /** Opt-out journal entries waiting to be written to Connect, and refused by it for good. */
+  optOuts?: { pending: number; failed: number };
   /** `connect.timeZone`: the zone people read times in. */
   timeZone: string;
   now: Date;
@@ -163,6 +165,11 @@ function lockLine(input: StatusInput): string {
   return `Lock: held by pid ${holder.pid} on ${holder.host} since ${localTime(holder.since, input.timeZone)}${ago}`;
 }
 
+function optOutsLine(optOuts: { pending: number; failed: number }): string {
+  if (optOuts.pending === 0 && optOuts.failed === 0) return 'Opt-out changes to write to Connect: none';
+  return `Opt-out changes to write to Connect: ${count.format(optOuts.pending)} pending, ${count.format(optOuts.failed)} failed (unknown to Connect)`;
+}
+
 /** The status as aligned text, times in `timeZone` (with their offset) and watermarks in UTC too. */
 export function formatStatus(input: StatusInput): string {
   const retries = input.retries === 0 ? 'none' : count.format(input.retries);
@@ -172,6 +179,7 @@ export function formatStatus(input: StatusInput): string {
     ...watermarksSection(input),
     '',
     `Contacts waiting for retry: ${retries}`,
+    ...(input.optOuts === undefined ? [] : [optOutsLine(input.optOuts)]),
     `Contacts still failing (data errors not yet fixed in Connect): ${input.stillFailing === 0 ? 'none' : count.format(input.stillFailing)}`,
     lockLine(input),
   ].join('\n');
@@ -189,6 +197,7 @@ export function statusJson(input: StatusInput): object {
       ? { held: true, pid: input.lockHolder.pid, host: input.lockHolder.host, since: input.lockHolder.since }
       : { held: false, pid: null, host: null, since: null },
     retriesWaiting: input.retries,
+    optOuts: input.optOuts ?? null,
     stillFailing: input.stillFailing,
     runs: input.runs.map((run) => ({
       id: run.id,

@@ -18,6 +18,7 @@ export const SECRET_PATHS = [
   ['cadence', 'apiKey'],
   ['cadence', 'apiSecret'],
   ['notification', 'smtp', 'pass'],
+  ['optOut', 'webhook', 'token'],
   ['notification', 'pingUrl'],
 ] as const;
 

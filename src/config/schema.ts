@@ -72,12 +72,29 @@ export const StandardFields = z.strictObject({
 });
 export type StandardFields = z.infer<typeof StandardFields>;
 
+/** `host:port` for a listening socket; an IPv6 host goes in brackets (`[::1]:8787`); port 0 takes any free one. */
+const listenAddress = z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/, 'expected host:port, e.g. 127.0.0.1:8787').refine(
+  (value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535,
+  'port must be 0 to 65535',
+);
+
+/** `connect-sync serve`: where Cadence's opt-out webhooks are received (product.md §10). */
+export const OptOutWebhook = z.strictObject({
+  listen: listenAddress.default('127.0.0.1:8787'),
+  // The URL is the only credential Cadence sends: long enough not to be guessed.
+  token: z.string().min(32, 'must be at least 32 characters').regex(/^[A-Za-z0-9._~-]+$/, 'may hold only letters, digits and . _ ~ - (it goes into a URL path)'),
+});
+export type OptOutWebhook = z.infer<typeof OptOutWebhook>;
+
 export const OptOutConfig = z
   .strictObject({
     field: nonEmpty,
     optedInValue: nonEmpty,
     optedOutValue: nonEmpty,
     emptyIsOptedIn: z.boolean().default(false),
+    webhook: OptOutWebhook.optional(),
+    // Optional rather than defaulted, so configs built in code need not name it: absent is false.
+    feed: z.boolean().optional(),
   })
   .superRefine((optOut, ctx) => {
     if (optOut.optedInValue.trim().toLowerCase() === optOut.optedOutValue.trim().toLowerCase()) {

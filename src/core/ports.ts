@@ -21,6 +21,7 @@ import type {
   OptOutChange,
   Severity,
 } from './types.js';
+import type { JournalChange, JournalSource, JournalVerdict } from './optout-journal.js';
 import type { StillFailingChanges, StillFailingRow } from './still-failing.js';
 
 export interface FetchOptions {
@@ -175,12 +176,34 @@ export interface LockHolder {
   since: string;
 }
 
-/** What Cadence last reported about a contact's consent (optouts feed). */
+/** What Cadence last reported about a contact's consent: its latest decisive journal entry. */
 export interface CadenceConsent {
   optedOut: boolean;
   changedAt: string;
-  source: OptOutChange['source'];
+  source: JournalSource;
 }
+
+/** One entry of the opt-out journal (product.md §5). */
+export interface JournalEntry {
+  id: number;
+  contactId: string;
+  optedOut: boolean;
+  changedAt: string;
+  source: JournalSource;
+  receivedAt: string;
+  state: 'pending' | 'done' | 'failed' | 'echo' | 'history' | 'superseded';
+  attempts: number;
+  error?: string;
+}
+
+/** How a writer ends its claim on an entry. */
+export type JournalResult =
+  | { state: 'done' }
+  | { state: 'failed'; error: string }
+  /** Connect did not take it this time: pending again, not before `retryAt`. */
+  | { state: 'pending'; error: string; retryAt: string }
+  /** Not tried: pending again at once, for any writer. */
+  | { state: 'released' };
 
 /** The SQLite state file (product.md §4). All methods are synchronous (better-sqlite3). */
 export interface StateStore {
@@ -231,9 +254,27 @@ export interface StateStore {
 
   getOptOutPosition(): OptOutPosition & { seen: string[] };
   setOptOutPosition(position: OptOutPosition & { seen: string[] }): void;
+  /** Journals one change (as journalOptOuts with Connect's value unknown). */
   recordConsent(contactId: string, consent: CadenceConsent): void;
+  /** For each contact asked for that has one, its latest decisive journal entry. */
   getConsent(contactIds: readonly string[]): Map<string, CadenceConsent>;
 
+  /** Journals changes in one short transaction, judged by optout-journal.ts; one verdict per change. */
+  journalOptOuts(changes: readonly JournalChange[]): JournalVerdict[];
+  /**
+   * Claims up to `limit` pending entries, oldest first, for `owner` until `leaseMs` from
+   * now: entries that no live claim holds and no live claim on the same contact blocks.
+   * `dueOnly` leaves out entries still waiting out their backoff. `owner` is
+   * `<host>|<pid>|<random>`: the claims of a process on this host that is gone lapse at once.
+   */
+  claimOptOuts(owner: string, options: { limit: number; leaseMs: number; dueOnly: boolean }): JournalEntry[];
+  /** Ends `owner`'s claim on an entry; ignored when the claim is no longer `owner`'s. */
+  finishOptOut(id: number, owner: string, result: JournalResult): void;
+  /** Entries that failed for good and no run has reported yet; marks them reported. */
+  takeUnreportedOptOutFailures(): JournalEntry[];
+  /** Pending entries, oldest first (dry runs list them). */
+  listPendingOptOuts(limit?: number): JournalEntry[];
+  countOptOuts(): { pending: number; failed: number };
   /** Every still-failing row (small: contacts with unfixed data errors). */
   listStillFailing(): StillFailingRow[];
   /** Applies what planStillFailing decided at the end of run `runId`, in one transaction. */

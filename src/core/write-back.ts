@@ -1,22 +1,40 @@
 /**
- * Opt-out write-back (product.md §5): reads Cadence's optouts feed from the write-back's
- * own position, remembers every opt-out or opt-in a student or counselor made (consent
- * safety for the import), and sets Connect's opt-out attribute for each, tagged with the
- * source code. Changes whose source is `import` are connect-sync's own echo and skipped.
+ * Opt-out write-back (product.md §5): sets Connect's opt-out attribute, tagged with the
+ * source code, for each pending entry of the opt-out journal. Entries come from serve's
+ * webhooks, the history CSV, and (with `optOut.feed: true`) Cadence's feed, which a run
+ * reads into the journal first.
  *
- * The position advances only past pages whose every change Connect confirmed (or refused
- * for good, e.g. an unknown contact), so a write-back cut short — by a kill, by Connect
- * failing — repeats, and never skips, what was not written.
+ * Each entry is claimed before it is written (serve and a run may work side by side), and
+ * is done only once Connect confirms. `Unknown contact` ends it as failed (reported in the
+ * next run's mail and in `status`). Connect failing transiently (unreachable, 5xx, after
+ * the client's retries) leaves the entry pending with a backoff and stops the writing: the
+ * import's consent gate keeps the opt-out meanwhile. Connect rejecting the request itself
+ * (credentials, source code) leaves it pending too, and fails the run (exit 3).
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config, OptOutConfig } from '../config/schema.js';
-import { ExternalServiceError } from '../errors.js';
+import { ExternalServiceError, TransientFailure } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { CadenceSink, ConnectSource, RunCounts, RunIssue, StateStore } from './ports.js';
-import type { CadenceContact, OptOutChange } from './types.js';
+import { emptyJournalCounts, journalFeed } from './journal-changes.js';
+import { retryDelayMs } from './optout-journal.js';
+import type { CadenceSink, ConnectSource, JournalEntry, RunCounts, RunIssue, StateStore } from './ports.js';
+import type { OptOutChange } from './types.js';
 
 export type WriteBackStore = Pick<
   StateStore,
-  'getOptOutPosition' | 'setOptOutPosition' | 'recordConsent' | 'addIssues' | 'getConfirmed' | 'getConfirmedOptedOut' | 'recordConfirmed' | 'listRetries'
+  | 'getOptOutPosition'
+  | 'setOptOutPosition'
+  | 'journalOptOuts'
+  | 'claimOptOuts'
+  | 'finishOptOut'
+  | 'takeUnreportedOptOutFailures'
+  | 'addIssues'
+  | 'getConfirmed'
+  | 'getConfirmedOptedOut'
+  | 'recordConfirmed'
+  | 'listRetries'
+  | 'countRetries'
 >;
 
 export interface WriteBackDeps {
@@ -24,178 +42,155 @@ export interface WriteBackDeps {
   cadence: Pick<CadenceSink, 'optOutChanges'>;
   store: WriteBackStore;
   logger: Logger;
-  /** The run the write-back belongs to, for report rows. */
-  runId: string;
-}
-
-/** One write connect-sync makes (or, in a dry run, would make) in Connect. */
-export interface PlannedWrite {
-  contactId: string;
-  attribute: string;
-  value: string;
-  change: OptOutChange;
+  /** The run the write-back belongs to, for report rows (serve has none). */
+  runId?: string;
+  /** Who claims entries; unique per process by default. */
+  owner?: string;
+  now?: () => Date;
 }
 
 export type WriteBackCounts = RunCounts['writeBack'];
+
+/** Entries claimed at once, and how long a claim holds before another writer may take it over. */
+const CLAIM_BATCH = 20;
+const CLAIM_LEASE_MS = 5 * 60_000;
+
+/** A claim owner unique to this process: `<host>|<pid>|<random>` (the store lapses a dead process's claims by it). */
+export function writerId(): string {
+  return `${hostname()}|${process.pid}|${randomUUID().slice(0, 8)}`;
+}
 
 /** The value Connect's opt-out attribute gets for a change. */
 export function connectValueFor(change: Pick<OptOutChange, 'optedOut'>, optOut: OptOutConfig): string {
   return change.optedOut ? optOut.optedOutValue : optOut.optedInValue;
 }
 
-/** Whether a change is one connect-sync must write back (not its own import's echo). */
+/** Whether a feed change is one connect-sync must write back (not its own import's echo). */
 export function needsWriteBack(change: Pick<OptOutChange, 'source'>): boolean {
   return change.source !== 'import';
 }
 
-/** A change's identity, to drop the repeats that the inclusive `since` brings back. */
-export function changeKey(change: OptOutChange): string {
-  return `${change.uniqueCampusId}|${change.changedAt}|${change.optedOut}|${change.source}`;
-}
-
 /**
- * The changes to write from where the write-back stands, page by page, without writing
- * anything (the dry run prints these). Each page comes with the position to store once it
- * is written: the newest `changedAt` so far and the changes seen at that instant. Only
- * `since` is stored, never the feed's cursor: `since` is inclusive, so resuming repeats
- * the changes at that one instant, and those are dropped by their key.
- */
-export async function* pendingChanges(
-  cadence: Pick<CadenceSink, 'optOutChanges'>,
-  store: Pick<StateStore, 'getOptOutPosition'>,
-): AsyncGenerator<{ changes: OptOutChange[]; position: { since?: string; seen: string[] } }> {
-  const start = store.getOptOutPosition();
-  let since = start.since;
-  // Parsed once each (a feed read after a big import is a hundred thousand changes).
-  let sinceMs = since === undefined ? undefined : Date.parse(since);
-  let seen = new Set(start.seen);
-  for await (const page of cadence.optOutChanges({ since: start.since })) {
-    const changes = page.changes.filter((change) => !seen.has(changeKey(change)));
-    for (const change of changes) {
-      const at = Date.parse(change.changedAt);
-      if (sinceMs === undefined || at > sinceMs) {
-        since = change.changedAt;
-        sinceMs = at;
-        seen = new Set();
-      }
-      if (at === sinceMs) seen.add(changeKey(change));
-    }
-    yield { changes, position: { since, seen: [...seen] } };
-  }
-}
-
-/**
- * Runs the write-back. Without an `optOut` section it does nothing. Connect failing for
- * one contact (unknown contact) is reported and passed; Connect failing as a service
- * stops the writing there (the position stays before the failed change) and is counted,
- * but does not fail the import: consent safety keeps Cadence's opt-out meanwhile. For
- * that, the rest of the feed is still read and remembered, only not written: a STOP on a
- * later page must hold the import back as much as one on the page that failed. A feed
- * that cannot be read at all is rethrown: without it, consent safety has nothing to go on.
+ * A run's write-back: the feed into the journal (when configured), then every pending
+ * entry, backoff or not. Failures no run has reported yet become report rows of this run.
+ * `skipped` counts the feed's changes that were echoes or history.
  */
 export async function runWriteBack(config: Config, deps: WriteBackDeps): Promise<WriteBackCounts> {
   const counts: WriteBackCounts = { written: 0, failed: 0, skipped: 0 };
-  const optOut = config.optOut;
-  if (optOut === undefined) {
+  if (config.optOut === undefined) {
     deps.logger.info('no optOut section in the config: opt-out write-back skipped');
     return counts;
   }
-  const { store, logger } = deps;
-  const retrying = new Set(store.listRetries().map((entry) => entry.contactId));
+  if (config.optOut.feed === true) {
+    const journalled = emptyJournalCounts();
+    try {
+      await journalFeed(deps.cadence, deps.store, journalled);
+    } catch (error) {
+      // A STOP texted since the last run would be unknown: an import now could opt that student back in.
+      if (error instanceof ExternalServiceError) deps.logger.error({ error: error.message }, 'opt-out feed unreadable; nothing is imported without it');
+      throw error;
+    }
+    counts.skipped = journalled.echo + journalled.history;
+  }
   let stopped = false;
   try {
-    for await (const page of pendingChanges(deps.cadence, store)) {
-      for (const change of page.changes) {
-        if (change.source !== 'import') {
-          store.recordConsent(change.uniqueCampusId, { optedOut: change.optedOut, changedAt: change.changedAt, source: change.source });
-        }
-      }
-      followCadence(store, page.changes, retrying);
-      if (stopped) continue;
-      try {
-        await writePage(page.changes, optOut, config.criteria.sourceCode, deps, counts);
-        store.setOptOutPosition(page.position);
-      } catch (error) {
-        if (!(error instanceof ExternalServiceError)) throw error;
-        stopped = true;
-        counts.failed += 1;
-        logger.warn({ error: error.message }, 'opt-out write-back stopped; it resumes on the next run');
-      }
-    }
-  } catch (error) {
-    // The feed itself could not be read, so a STOP texted since the last run is unknown:
-    // an import now could opt that student back in (§5). The run cannot complete.
-    if (error instanceof ExternalServiceError) logger.error({ error: error.message }, 'opt-out feed unreadable; nothing is imported without it');
-    throw error;
+    const written = await writePending(config, { ...deps, owner: deps.owner ?? writerId() }, { dueOnly: false });
+    counts.written = written.written;
+    stopped = written.stopped;
+  } finally {
+    counts.failed = reportFailures(deps) + (stopped ? 1 : 0);
   }
-  if (counts.written + counts.failed > 0) logger.info(counts, 'opt-out write-back finished');
+  if (stopped) deps.logger.warn(counts, 'opt-out write-back stopped: Connect is failing; what is pending is written by the next run or by serve');
+  if (counts.written + counts.failed > 0) deps.logger.info(counts, 'opt-out write-back finished');
   return counts;
 }
 
-/** Writes one page's changes in feed order; rethrows when Connect fails as a service. */
-async function writePage(changes: readonly OptOutChange[], optOut: OptOutConfig, sourceCode: string, deps: WriteBackDeps, counts: WriteBackCounts): Promise<void> {
-  for (const change of changes) {
-    if (!needsWriteBack(change)) {
-      counts.skipped += 1;
-      continue;
+/** Adds the failures no run has reported yet to this run's report; how many. */
+function reportFailures(deps: WriteBackDeps): number {
+  if (deps.runId === undefined) return 0;
+  const failures = deps.store.takeUnreportedOptOutFailures();
+  if (failures.length > 0) deps.store.addIssues(deps.runId, failures.map(writeBackIssue));
+  return failures.length;
+}
+
+/**
+ * Writes the journal's pending entries, a claimed batch at a time, until none is left to
+ * claim. `dueOnly` (serve) leaves entries waiting out their backoff. Stops (`stopped`) at
+ * the first transient failure, and rethrows a rejection; either leaves the entry pending.
+ */
+export async function writePending(
+  config: Config,
+  deps: WriteBackDeps & { owner: string },
+  options: { dueOnly: boolean; signal?: AbortSignal },
+): Promise<{ written: number; failed: number; stopped: boolean }> {
+  const optOut = config.optOut;
+  const result = { written: 0, failed: 0, stopped: false };
+  if (optOut === undefined) return result;
+  const retrying = deps.store.countRetries() === 0 ? new Set<string>() : new Set(deps.store.listRetries().map((entry) => entry.contactId));
+  for (;;) {
+    if (options.signal?.aborted) return result;
+    const entries = deps.store.claimOptOuts(deps.owner, { limit: CLAIM_BATCH, leaseMs: CLAIM_LEASE_MS, dueOnly: options.dueOnly });
+    if (entries.length === 0) return result;
+    for (const [index, entry] of entries.entries()) {
+      try {
+        if (await writeOne(entry, optOut, config.criteria.sourceCode, deps)) {
+          result.written += 1;
+          followCadence(deps.store, entry, retrying);
+        } else result.failed += 1;
+      } catch (error) {
+        for (const rest of entries.slice(index + 1)) deps.store.finishOptOut(rest.id, deps.owner, { state: 'released' });
+        if (!isTransient(error)) throw error;
+        deps.logger.warn({ contactId: entry.contactId, error: (error as Error).message }, 'opt-out write-back: Connect failing, retried later');
+        result.stopped = true;
+        return result;
+      }
     }
-    if (await writeOne(change, optOut, sourceCode, deps)) counts.written += 1;
-    else counts.failed += 1;
   }
 }
 
 /**
- * The feed says what Cadence holds now, whoever made the change: the payload last
- * confirmed for each contact takes the newest `optedOut` of the page. Otherwise the
- * import that follows the write-back (which changed the contact in Connect, so the import
- * reads it) would send Cadence the opt-out it reported itself. Replaying older pages after
- * a cut-short write-back is harmless: the pages run in feed order up to the newest entry.
- * Contacts waiting for a retry are left alone (recording them would drop the retry).
- *
- * A contact whose newest change is an import's echo (connect-sync's own, §5) is skipped
- * without a lookup: the payload that made it is the one confirmed (a payload replacing a
- * confirmed one is forgotten before it is sent, pusher.ts, so a kill between Cadence
- * applying it and the run recording it leaves nothing to follow either). After a first
- * import of a million contacts that is ~128,000 lookups, most of an incremental run.
+ * Writes one entry to Connect and ends the claim. Resolves false when Connect refused it
+ * for good (unknown contact); otherwise a failure leaves it pending and is rethrown.
  */
-function followCadence(store: WriteBackStore, changes: readonly OptOutChange[], retrying: ReadonlySet<string>): void {
-  const newestChange = new Map<string, OptOutChange>();
-  for (const change of changes) if (!retrying.has(change.uniqueCampusId)) newestChange.set(change.uniqueCampusId, change);
-  const newest = new Map<string, boolean>();
-  for (const [contactId, change] of newestChange) if (change.source !== 'import') newest.set(contactId, change.optedOut);
-  if (newest.size === 0) return;
-  // Only the `optedOut` is read for each, and whole payloads only where it differs.
-  const differing: string[] = [];
-  for (const [contactId, optedOut] of store.getConfirmedOptedOut([...newest.keys()])) {
-    if (optedOut !== newest.get(contactId)) differing.push(contactId);
-  }
-  if (differing.length === 0) return;
-  const followed: { contactId: string; payload: CadenceContact }[] = [];
-  for (const [contactId, confirmed] of store.getConfirmed(differing)) {
-    const optedOut = newest.get(contactId)!;
-    // Rebuilt in the wire order of CadenceContact (optedOut before allowMobileUpdate).
-    const { allowMobileUpdate, customFields, ...head } = confirmed;
-    followed.push({ contactId, payload: { ...head, optedOut, allowMobileUpdate, customFields } });
-  }
-  if (followed.length > 0) store.recordConfirmed(followed);
-}
-
-/**
- * Writes one change to Connect. Resolves false when Connect refused it for good (the
- * contact is reported); rethrows when Connect failed as a service.
- */
-async function writeOne(change: OptOutChange, optOut: OptOutConfig, sourceCode: string, deps: WriteBackDeps): Promise<boolean> {
-  const value = connectValueFor(change, optOut);
+async function writeOne(entry: JournalEntry, optOut: OptOutConfig, sourceCode: string, deps: WriteBackDeps & { owner: string }): Promise<boolean> {
   try {
-    await deps.connect.updateContact(change.uniqueCampusId, { [optOut.field]: value }, sourceCode);
-    deps.logger.debug({ contactId: change.uniqueCampusId, optedOut: change.optedOut }, 'opt-out written to Connect');
-    return true;
+    await deps.connect.updateContact(entry.contactId, { [optOut.field]: connectValueFor(entry, optOut) }, sourceCode);
   } catch (error) {
-    if (!(error instanceof ExternalServiceError) || !isContactRefusal(error)) throw error;
-    deps.store.addIssues(deps.runId, [writeBackIssue(change, error.message)]);
-    deps.logger.warn({ contactId: change.uniqueCampusId, error: error.message }, 'opt-out could not be written to Connect');
-    return false;
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof ExternalServiceError && isContactRefusal(error)) {
+      deps.store.finishOptOut(entry.id, deps.owner, { state: 'failed', error: message });
+      deps.logger.warn({ contactId: entry.contactId, error: message }, 'opt-out could not be written to Connect');
+      return false;
+    }
+    const now = (deps.now ?? (() => new Date()))();
+    const retryAt = new Date(now.getTime() + retryDelayMs(entry.attempts + 1)).toISOString();
+    deps.store.finishOptOut(entry.id, deps.owner, { state: 'pending', error: message, retryAt });
+    throw error;
   }
+  deps.store.finishOptOut(entry.id, deps.owner, { state: 'done' });
+  deps.logger.debug({ contactId: entry.contactId, optedOut: entry.optedOut }, 'opt-out written to Connect');
+  return true;
+}
+
+/**
+ * Once Connect holds the value Cadence holds, the payload last confirmed takes it:
+ * otherwise the next import (which reads the contact, since the write changed it) would
+ * send Cadence the value it reported itself. Contacts waiting for a retry are left alone
+ * (recording them would drop the retry).
+ */
+function followCadence(store: WriteBackStore, entry: JournalEntry, retrying: ReadonlySet<string>): void {
+  if (retrying.has(entry.contactId)) return;
+  const confirmed = store.getConfirmed([entry.contactId]).get(entry.contactId);
+  if (confirmed === undefined || confirmed.optedOut === entry.optedOut) return;
+  // Rebuilt in the wire order of CadenceContact (optedOut before allowMobileUpdate).
+  const { allowMobileUpdate, customFields, ...head } = confirmed;
+  store.recordConfirmed([{ contactId: entry.contactId, payload: { ...head, optedOut: entry.optedOut, allowMobileUpdate, customFields } }]);
+}
+
+/** A failure that outlived the client's retries (unreachable, 5xx, timeouts), as opposed to a rejection. */
+function isTransient(error: unknown): boolean {
+  if (error instanceof TransientFailure) return true;
+  return error instanceof ExternalServiceError && error.cause instanceof Error && error.cause.name === 'TransientError';
 }
 
 /** Connect's application errors that concern the one contact, not the service. */
@@ -203,15 +198,15 @@ function isContactRefusal(error: ExternalServiceError): boolean {
   return /Unknown contact/i.test(error.message);
 }
 
-function writeBackIssue(change: OptOutChange, message: string): RunIssue {
+function writeBackIssue(entry: JournalEntry): RunIssue {
   return {
-    contactId: change.uniqueCampusId,
+    contactId: entry.contactId,
     firstName: '',
     lastName: '',
-    mobileNumber: change.mobileNumber,
+    mobileNumber: '',
     filterIds: [],
     severity: 'warning',
     code: 'OPT_OUT_WRITE_BACK_FAILED',
-    message: `Cadence reported ${change.optedOut ? 'an opt-out' : 'an opt-in'} (${change.source}, ${change.changedAt}) that could not be written to Connect: ${message}`,
+    message: `Cadence reported ${entry.optedOut ? 'an opt-out' : 'an opt-in'} (${entry.source}, ${entry.changedAt}) that could not be written to Connect: ${entry.error ?? 'unknown error'}`,
   };
 }

@@ -19,6 +19,7 @@ export const SANDBOX_CREDENTIALS = {
   deptCode: 'ADMISSIONS',
   apiKey: 'sandbox-key',
   apiSecret: 'sandbox-secret',
+  webhookToken: 'sandbox-webhook-token-0123456789abcdef',
 } as const;
 
 export interface SandboxOptions {
@@ -91,6 +92,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       CONNECT_PASSKEY: SANDBOX_CREDENTIALS.passKey,
       CADENCE_API_KEY: SANDBOX_CREDENTIALS.apiKey,
       CADENCE_API_SECRET: SANDBOX_CREDENTIALS.apiSecret,
+      CADENCE_WEBHOOK_TOKEN: SANDBOX_CREDENTIALS.webhookToken,
     };
     const config = ({ statePath, extra }: { statePath: string; extra?: Record<string, unknown> }) => ({
       connect: { endpoint: connect.url, clientName: SANDBOX_CREDENTIALS.clientName, passKey: '${CONNECT_PASSKEY:-sandbox-passkey}', timeZone: dataset.timeZone, pageSize: 500 },
@@ -103,7 +105,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         concurrency: 4,
       },
       standardFields: { ...sandboxFacts.standardFields },
-      optOut: { ...sandboxFacts.optOut, emptyIsOptedIn: true },
+      optOut: {
+        ...sandboxFacts.optOut,
+        emptyIsOptedIn: true,
+        // Port 0: `serve` takes any free port and logs it.
+        webhook: { listen: '127.0.0.1:0', token: `\${CADENCE_WEBHOOK_TOKEN:-${SANDBOX_CREDENTIALS.webhookToken}}` },
+      },
       additionalFields: sandboxFacts.additionalFields.map((field) => ({ ...field })),
       criteria: { filterIds: [...sandboxFacts.filterIds], sourceCode: sandboxFacts.sourceCode, lookbackMinutes: 10 },
       nightlyImport: { enabled: true, window: { start: '01:00', end: '04:00', timeZone: 'America/New_York' } },

@@ -5,7 +5,7 @@
  * defaults), long-running `sandbox` examples are stopped once their config is printed.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -13,12 +13,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN, runCli } from '../support/cli.js';
 import { sandboxProject, type SandboxProject } from '../support/sandbox-project.js';
 
-const COMMANDS = ['', 'import', 'status', 'optouts', 'validate-config', 'sandbox', 'demo', 'schema'];
+const COMMANDS = ['', 'import', 'status', 'optouts', 'serve', 'validate-config', 'sandbox', 'demo', 'schema'];
 
 interface Example {
   command: string;
   line: string;
   args: string[];
+}
+
+/** The command an example runs (its first word that names one; an option's value may come before it). */
+function commandOf(example: Example): string {
+  return example.args.find((word) => word !== '' && COMMANDS.includes(word)) ?? '';
 }
 
 /** `$ npx connect-sync -c x import --json | jq .  comment` → the arguments to run. */
@@ -68,6 +73,11 @@ describe('the examples in --help', () => {
   let all: Example[];
   beforeAll(async () => {
     project = await sandboxProject({ contacts: 200 });
+    // The history export that `optouts --from-csv` examples name, as Cadence mails it.
+    writeFileSync(
+      join(project.dir, 'OptOutHistory.csv'),
+      'ContactId, DepartmentCode, MobileNumber, Status, StatusDate (UTC)\r\n100001,ADMISSIONS,4045550134,Opted Out,2026-11-24 18:03:11\r\n',
+    );
     all = await examples();
   });
   afterAll(async () => project?.close());
@@ -77,7 +87,7 @@ describe('the examples in --help', () => {
   });
 
   it('run as written against the sandbox', async () => {
-    for (const example of all.filter((candidate) => !['sandbox', 'demo'].includes(candidate.args.find((word) => !word.startsWith('-') && !word.includes('/')) ?? ''))) {
+    for (const example of all.filter((candidate) => !['sandbox', 'demo', 'serve'].includes(commandOf(candidate)))) {
       const args = [...example.args];
       const at = args.indexOf('-c');
       if (at >= 0) args.splice(at, 2);
@@ -86,6 +96,27 @@ describe('the examples in --help', () => {
     }
     // Every example of every command, one after another: a budget for the whole list, not a speed check.
   }, 300_000);
+
+  it('serve examples listen, and stop on SIGTERM with exit 0', async () => {
+    const serving = all.filter((candidate) => commandOf(candidate) === 'serve');
+    expect(serving.length).toBeGreaterThan(0);
+    for (const example of serving) {
+      const args = [...example.args];
+      const at = args.indexOf('-c');
+      if (at >= 0) args.splice(at, 2);
+      const child = spawn(process.execPath, [CLI_BIN, '-c', project.configPath, '--log-format', 'json', ...args], { cwd: project.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const closed = new Promise<number | null>((done) => child.on('close', done));
+      try {
+        await expect.poll(() => stderr.includes('"serve listening"'), { timeout: 30_000, interval: 50 }).toBe(true);
+        child.kill('SIGTERM');
+        expect(await closed, `${example.line}\n${stderr}`).toBe(0);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    }
+  });
 
   it('sandbox examples start the sandbox and print a config that points at it', async () => {
     for (const example of all.filter((candidate) => candidate.args[0] === 'sandbox')) {

@@ -38,6 +38,7 @@ export const SECRET_ENV = {
   CADENCE_API_KEY: 'ak-Wr27-cadence-KEY',
   CADENCE_API_SECRET: 'as-Lm64-cadence-SECRET',
   SMTP_PASS: 'sp-Tx39-smtp-SECRET',
+  CADENCE_WEBHOOK_TOKEN: 'wt-Hk52-webhook-SECRET-0123456789abcdef',
 } as const;
 
 /** A new empty temp folder (with a package.json, so the config search stops there). */

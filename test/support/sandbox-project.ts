@@ -44,6 +44,8 @@ export async function sandboxProject(options: SandboxProjectOptions = {}): Promi
   const statePath = join(dir, 'state.sqlite');
   const configPath = join(dir, 'connect-sync.config.yaml');
   let config = sandbox.config({ statePath });
+  // The sandbox's Cadence has the optouts feed; the end-to-end tests read it unless they say otherwise.
+  (config.optOut as Record<string, unknown>).feed = true;
   edit?.(config);
   const write = () => writeFileSync(configPath, stringify(config, { lineWidth: 0 }));
   write();

@@ -18,7 +18,7 @@ function read(file: string): string {
   return readFileSync(path.join(EXAMPLES, file), 'utf8');
 }
 
-const env = { CONNECT_PASSKEY: 'pk-dummy', CADENCE_API_KEY: 'key-dummy', CADENCE_API_SECRET: 'secret-dummy', SMTP_PASS: 'smtp-dummy' };
+const env = { CONNECT_PASSKEY: 'pk-dummy', CADENCE_API_KEY: 'key-dummy', CADENCE_API_SECRET: 'secret-dummy', SMTP_PASS: 'smtp-dummy', CADENCE_WEBHOOK_TOKEN: 'webhook-token-dummy-0123456789abcdef' };
 const raw = parse(read('typical-institution.config.yaml')) as Record<string, Record<string, unknown>>;
 const { config, problems } = parseConfig(raw, { source: CONFIG_PATH, env });
 if (!config) throw new Error(`examples/typical-institution.config.yaml is invalid: ${JSON.stringify(problems)}`);
@@ -53,7 +53,7 @@ describe('examples/typical-institution.config.yaml', () => {
   });
 
   it('keeps every secret in the environment', () => {
-    const secrets = [raw.connect?.passKey, raw.cadence?.apiKey, raw.cadence?.apiSecret, (raw.notification?.smtp as Record<string, unknown>)?.pass];
+    const secrets = [raw.connect?.passKey, raw.cadence?.apiKey, raw.cadence?.apiSecret, (raw.notification?.smtp as Record<string, unknown>)?.pass, (raw.optOut?.webhook as Record<string, unknown>)?.token];
     for (const value of secrets) expect(value).toMatch(/^\$\{[A-Z_]+\}$/);
     const { problems: missing } = parseConfig(raw, { source: CONFIG_PATH, env: {} });
     expect(missing.map((problem) => problem.path)).toEqual(
@@ -105,6 +105,18 @@ describe('examples/systemd', () => {
     expect(service.get('ReadWritePaths')).toEqual([path.dirname(config.state.path)]);
     // Node's JIT needs writable executable memory.
     expect(service.has('MemoryDenyWriteExecute')).toBe(false);
+  });
+
+  it('runs serve as a long-running, hardened service that stops by SIGTERM in time', () => {
+    const serve = unitSettings(read('systemd/connect-sync-serve.service'));
+    expect(serve.get('Type')).toEqual(['simple']);
+    expect(serve.get('User')).toEqual(['connect-sync']);
+    expect(serve.get('EnvironmentFile')).toEqual(['/etc/connect-sync/env']);
+    expect(serve.get('ExecStart')?.[0]).toMatch(/\/connect-sync -c \/etc\/connect-sync\/connect-sync\.config\.yaml .*serve$/);
+    expect(serve.get('KillSignal')).toEqual(['SIGTERM']);
+    expect(Number(/^(\d+)s$/.exec(serve.get('TimeoutStopSec')?.[0] ?? '')?.[1])).toBeGreaterThan(10);
+    expect(serve.get('ProtectSystem')).toEqual(['strict']);
+    expect(serve.has('MemoryDenyWriteExecute')).toBe(false);
   });
 
   it('fires inside the window, in its zone, even after the random delay', () => {

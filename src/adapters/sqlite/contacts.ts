@@ -1,10 +1,9 @@
 /**
- * Per-contact state: the payload Cadence last confirmed, the contacts waiting for a retry,
- * and the consent Cadence last reported. Sized for a million contacts: lookups go by
- * primary key in chunks, writes in one transaction per batch with prepared statements.
+ * Per-contact state: the payload Cadence last confirmed and the contacts waiting for a
+ * retry. Sized for a million contacts: lookups go by primary key in chunks, writes in one transaction per batch with prepared statements.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { CadenceConsent, RetryEntry } from '../../core/ports.js';
+import type { RetryEntry } from '../../core/ports.js';
 import type { CadenceContact } from '../../core/types.js';
 
 type Db = BetterSqlite3.Database;
@@ -141,31 +140,5 @@ export function retryTable(db: Db) {
     count(): number {
       return count.get() ?? 0;
     },
-  };
-}
-
-/** Prepares the consent statements of one connection. */
-export function consentTable(db: Db) {
-  const lookup = lookupStatement(db, 't.opted_out, t.changed_at, t.source', 'consent');
-  const any = anyRowOf(db, 'consent');
-  // The newest report wins; a replayed older one (the feed re-read after a crash) does not
-  // overwrite it. Equal or unparseable times: the later call wins.
-  const upsert = db.prepare(
-    `INSERT INTO consent (contact_id, opted_out, changed_at, source) VALUES (?, ?, ?, ?)
-     ON CONFLICT (contact_id) DO UPDATE SET opted_out = excluded.opted_out, changed_at = excluded.changed_at, source = excluded.source
-     WHERE coalesce(julianday(excluded.changed_at) >= julianday(consent.changed_at), 1)`,
-  );
-  return {
-    record(contactId: string, consent: CadenceConsent): void {
-      upsert.run(contactId, consent.optedOut ? 1 : 0, consent.changedAt, consent.source);
-    },
-    get(contactIds: readonly string[]): Map<string, CadenceConsent> {
-      return lookupInChunks(lookup, contactIds, (row) => ({
-        optedOut: row[1] === 1,
-        changedAt: row[2] as string,
-        source: row[3] as CadenceConsent['source'],
-      }));
-    },
-    any,
   };
 }

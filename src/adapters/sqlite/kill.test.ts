@@ -25,6 +25,7 @@ let dir: string;
 function transpileStore(out: string): string {
   const sources = [
     path.join(srcRoot, 'errors.ts'),
+    path.join(srcRoot, 'core', 'optout-journal.ts'),
     path.join(srcRoot, 'core', 'still-failing.ts'),
     ...fs
       .readdirSync(here)

@@ -44,7 +44,7 @@ describe('migrations', () => {
     file = path.join(dir, 'a', 'b', 'state.sqlite');
     openStateStore(file).close();
     expect(raw((db) => db.pragma('user_version', { simple: true }))).toBe(SCHEMA_VERSION);
-    expect(tables()).toEqual(['confirmed', 'consent', 'lock', 'optout_position', 'retries', 'run_issues', 'runs', 'still_failing', 'watermarks']);
+    expect(tables()).toEqual(['confirmed', 'lock', 'optout_journal', 'optout_position', 'retries', 'run_issues', 'runs', 'still_failing', 'watermarks']);
 
     const store = openStateStore(file);
     store.setWatermarks([{ filterId: 1, modifiedAt: '2026-11-24T18:05:22.000Z', contactId: '1', fingerprint: 'f' }]);

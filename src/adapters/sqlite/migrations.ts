@@ -122,6 +122,38 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'runs: whether import --scheduled started it',
     sql: `ALTER TABLE runs ADD COLUMN scheduled INTEGER NOT NULL DEFAULT 0 CHECK (scheduled IN (0, 1));`,
   },
+  {
+    version: 4,
+    description: 'opt-out journal (replaces consent)',
+    // Times are stored as toISOString() text so that text order is time order. What the
+    // consent table held was already written back (or refused) by the feed's write-back.
+    sql: `
+      CREATE TABLE optout_journal (
+        id INTEGER PRIMARY KEY,
+        contact_id TEXT NOT NULL,
+        opted_out INTEGER NOT NULL CHECK (opted_out IN (0, 1)),
+        changed_at TEXT NOT NULL,
+        source TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        decisive INTEGER NOT NULL CHECK (decisive IN (0, 1)),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed', 'echo', 'history', 'superseded')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        claimed_by TEXT,
+        claimed_until TEXT,
+        error TEXT,
+        reported INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (contact_id, changed_at, opted_out)
+      ) STRICT;
+      CREATE INDEX optout_journal_by_contact ON optout_journal (contact_id, decisive, changed_at);
+      CREATE INDEX optout_journal_by_state ON optout_journal (state, changed_at);
+      INSERT INTO optout_journal (contact_id, opted_out, changed_at, source, received_at, decisive, state)
+        SELECT contact_id, opted_out, coalesce(strftime('%Y-%m-%dT%H:%M:%fZ', changed_at), changed_at), source,
+               coalesce(strftime('%Y-%m-%dT%H:%M:%fZ', changed_at), changed_at), 1, 'done'
+        FROM consent;
+      DROP TABLE consent;
+    `,
+  },
 ];
 
 /** The schema version this build of connect-sync writes. */

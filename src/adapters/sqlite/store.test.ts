@@ -253,19 +253,19 @@ describe('opt-out write-back state', () => {
     expect(store.getOptOutPosition()).toEqual({ since: '2026-11-24T19:00:00Z', seen: [] });
   });
 
-  it('keeps the newest consent Cadence reported per contact', () => {
+  it('keeps the newest consent Cadence reported per contact (times as toISOString text)', () => {
     store.recordConsent('1', { optedOut: true, changedAt: '2026-11-24T18:03:11Z', source: 'keyword' });
     store.recordConsent('2', { optedOut: false, changedAt: '2026-11-24T18:00:00Z', source: 'staff' });
     // A replayed older change does not reverse the newer opt-out; a newer one does.
     store.recordConsent('1', { optedOut: false, changedAt: '2026-11-24T18:03:10.500Z', source: 'staff' });
-    expect(store.getConsent(['1']).get('1')).toEqual({ optedOut: true, changedAt: '2026-11-24T18:03:11Z', source: 'keyword' });
+    expect(store.getConsent(['1']).get('1')).toEqual({ optedOut: true, changedAt: '2026-11-24T18:03:11.000Z', source: 'keyword' });
     store.recordConsent('1', { optedOut: false, changedAt: '2026-11-24T18:03:11.250Z', source: 'keyword' });
 
     const consent = store.getConsent(['1', '2', '3']);
     expect(consent).toEqual(
       new Map([
         ['1', { optedOut: false, changedAt: '2026-11-24T18:03:11.250Z', source: 'keyword' }],
-        ['2', { optedOut: false, changedAt: '2026-11-24T18:00:00Z', source: 'staff' }],
+        ['2', { optedOut: false, changedAt: '2026-11-24T18:00:00.000Z', source: 'staff' }],
       ]),
     );
   });

@@ -8,6 +8,8 @@ import os from 'node:os';
 import type BetterSqlite3 from 'better-sqlite3';
 import type {
   CadenceConsent,
+  JournalEntry,
+  JournalResult,
   LockHolder,
   OptOutPosition,
   RetryEntry,
@@ -19,10 +21,12 @@ import type {
   Watermark,
 } from '../../core/ports.js';
 import type { CadenceContact } from '../../core/types.js';
+import { normaliseChangedAt, type JournalChange, type JournalVerdict } from '../../core/optout-journal.js';
 import type { StillFailingChanges, StillFailingRow } from '../../core/still-failing.js';
 import { stillFailingTable } from './still-failing.js';
 import { closeDatabase, openDatabase, type OpenedDatabase } from './database.js';
-import { confirmedTable, consentTable, retryTable } from './contacts.js';
+import { confirmedTable, retryTable } from './contacts.js';
+import { journalTable } from './optout-journal.js';
 import * as lock from './lock.js';
 import { issueTable, runTable, type FinishResult } from './runs.js';
 import { StateFileError } from './state-file-error.js';
@@ -88,7 +92,7 @@ export class SqliteStateStore implements StateStore {
   readonly #issues: ReturnType<typeof issueTable>;
   readonly #confirmed: ReturnType<typeof confirmedTable>;
   readonly #retries: ReturnType<typeof retryTable>;
-  readonly #consent: ReturnType<typeof consentTable>;
+  readonly #journal: ReturnType<typeof journalTable>;
   readonly #stillFailing: ReturnType<typeof stillFailingTable>;
   /** Whether the frequent writes go to a writer thread, started with the first of them. */
   readonly #writesBehind: boolean;
@@ -107,7 +111,7 @@ export class SqliteStateStore implements StateStore {
     this.#issues = issueTable(this.#db);
     this.#confirmed = confirmedTable(this.#db);
     this.#retries = retryTable(this.#db);
-    this.#consent = consentTable(this.#db);
+    this.#journal = journalTable(this.#db, this.#now, (pid, host) => this.#alive(pid, host));
     this.#stillFailing = stillFailingTable(this.#db);
     this.#writesBehind = !opened.readonly && !opened.db.memory && (options.writeBehind ?? writerThreadAvailable());
   }
@@ -233,7 +237,7 @@ export class SqliteStateStore implements StateStore {
 
   holdsAny(kind: 'confirmed' | 'consent'): boolean {
     this.#drain();
-    return kind === 'confirmed' ? this.#confirmed.any() : this.#consent.any();
+    return kind === 'confirmed' ? this.#confirmed.any() : this.#journal.any();
   }
 
   /**
@@ -356,16 +360,49 @@ export class SqliteStateStore implements StateStore {
       .run(position.since ?? null, position.cursor ?? null, JSON.stringify(position.seen));
   }
 
-  /** Keeps the newest report per contact: an older `changedAt` does not overwrite a newer one. */
+  /** Journals one change, Connect's value unknown (see journalOptOuts). */
   recordConsent(contactId: string, consent: CadenceConsent): void {
-    this.#writable('recordConsent');
-    this.#drain();
-    this.#consent.record(contactId, consent);
+    const changedAt = normaliseChangedAt(consent.changedAt) ?? consent.changedAt;
+    this.journalOptOuts([{ contactId, optedOut: consent.optedOut, changedAt, source: consent.source }]);
   }
 
   getConsent(contactIds: readonly string[]): Map<string, CadenceConsent> {
     this.#drain();
-    return this.#consent.get(contactIds);
+    return this.#journal.consent(contactIds);
+  }
+
+  journalOptOuts(changes: readonly JournalChange[]): JournalVerdict[] {
+    this.#writable('journalOptOuts');
+    this.#drain();
+    return this.#journal.journal(changes);
+  }
+
+  claimOptOuts(owner: string, options: { limit: number; leaseMs: number; dueOnly: boolean }): JournalEntry[] {
+    this.#writable('claimOptOuts');
+    this.#drain();
+    return this.#journal.claim(owner, options);
+  }
+
+  finishOptOut(id: number, owner: string, result: JournalResult): void {
+    this.#writable('finishOptOut');
+    this.#drain();
+    this.#journal.finish(id, owner, result);
+  }
+
+  takeUnreportedOptOutFailures(): JournalEntry[] {
+    this.#writable('takeUnreportedOptOutFailures');
+    this.#drain();
+    return this.#journal.takeUnreported();
+  }
+
+  listPendingOptOuts(limit = 1_000_000): JournalEntry[] {
+    this.#drain();
+    return this.#journal.pending(limit);
+  }
+
+  countOptOuts(): { pending: number; failed: number } {
+    this.#drain();
+    return this.#journal.counts();
   }
 
   /** Whether the frequent writes go to the writer thread now (see write-behind.ts). Not part of StateStore. */

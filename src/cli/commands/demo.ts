@@ -1,7 +1,8 @@
 /**
  * `connect-sync demo`: the whole product in one go on the bundled sandbox: starts the
  * emulators and the mail catcher in this process, writes a config for them, runs an
- * import (with write-back, report and mail), and says where everything went.
+ * import (with write-back, report and mail), then shows the opt-out loop (a STOP texted
+ * in Cadence reaches Connect through serve), and says where everything went.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -10,6 +11,7 @@ import { ExitCode } from '../../errors.js';
 import { println, type CliContext } from '../context.js';
 import { sandboxOptions, type SandboxCommandOptions } from './sandbox.js';
 import { importCommand } from './import.js';
+import { showOptOutLoop } from './demo-optouts.js';
 
 export interface DemoOptions extends SandboxCommandOptions {
   dir: string;
@@ -17,7 +19,7 @@ export interface DemoOptions extends SandboxCommandOptions {
 }
 
 /** Files the demo owns in its folder; they are replaced on every demo run. */
-const DEMO_FILES = ['connect-sync.config.yaml', 'connect-sync.sqlite', 'connect-sync.sqlite-wal', 'connect-sync.sqlite-shm', 'reports', 'mail'];
+const DEMO_FILES = ['connect-sync.config.yaml', 'connect-sync.sqlite', 'connect-sync.sqlite-wal', 'connect-sync.sqlite-shm', 'reports', 'mail', 'optout-history.csv'];
 
 /** Runs the demo; exit 0 when the import completed (contact errors are part of the show). */
 export async function demoCommand(options: DemoOptions, context: CliContext): Promise<number> {
@@ -35,6 +37,7 @@ export async function demoCommand(options: DemoOptions, context: CliContext): Pr
       { ...context, options: { ...context.options, config: configPath } },
     );
     if (options.json) return ExitCode.Ok;
+    const loop = await showOptOutLoop(sandbox, configPath, dir, context);
     const here = (path: string) => relative(process.cwd(), path) || '.';
     const reports = join(dir, 'reports');
     const mails = existsSync(mailDir) ? readdirSync(mailDir).filter((name) => name.endsWith('.eml')) : [];
@@ -44,7 +47,9 @@ export async function demoCommand(options: DemoOptions, context: CliContext): Pr
     println(context, `  state file    ${here(join(dir, 'connect-sync.sqlite'))}`);
     if (existsSync(reports)) for (const name of readdirSync(reports)) println(context, `  error report  ${here(join(reports, name))}`);
     for (const name of mails) println(context, `  mail          ${here(join(mailDir, name))}`);
+    println(context, `  opt-out CSV   ${here(join(dir, 'optout-history.csv'))}   (try: connect-sync optouts --from-csv <it>)`);
     println(context, `  Cadence now holds ${sandbox.cadence.contactCount()} contacts.`);
+    println(context, loop);
     println(context);
     println(context, `Try: npx connect-sync -c ${here(configPath)} status   (the sandbox stops with the demo; \`connect-sync sandbox\` keeps one running)`);
     return code === ExitCode.ContactsFailed ? ExitCode.Ok : code;

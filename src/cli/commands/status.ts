@@ -1,6 +1,6 @@
 /**
  * `connect-sync status`: recent runs with counts and outcome, each filter's watermark,
- * contacts waiting for retry, and who holds the lock. Reads the state file only.
+ * contacts waiting for retry, opt-out changes pending or failed, and who holds the lock. Reads the state file only.
  */
 import { openStateStore } from '../../adapters/sqlite/store.js';
 import { ExitCode } from '../../errors.js';
@@ -24,6 +24,7 @@ export async function statusCommand(options: StatusOptions, context: CliContext,
       retries: store.countRetries(),
       stillFailing: store.countStillFailing(),
       lockHolder: store.lockHolder(),
+      optOuts: store.countOptOuts(),
       timeZone: config.connect.timeZone,
       now,
     };

@@ -12,3 +12,4 @@ export type {
   RequestLogEntry,
   SeedContact,
 } from './model.js';
+export type { WebhookDelivery } from './webhooks.js';

@@ -5,6 +5,8 @@
 import type { CadenceField, CadenceUser, ContactResult, OptOutChange } from '../../core/types.js';
 
 /** Test knobs. All of them may be changed at runtime through `emulator.knobs`. */
+import type { WebhookDelivery } from './webhooks.js';
+
 export interface CadenceKnobs {
   /** Milliseconds added to every request before it is answered. */
   latencyMs: number;
@@ -22,6 +24,8 @@ export interface CadenceKnobs {
   batchDelayMs: number;
   /** Seed of the random faults: the same seed gives the same sequence of faults. */
   seed: number;
+  /** Where each keyword or staff opt-out change is POSTed as a webhook (retried on non-2xx); none when empty. */
+  webhookUrl: string;
 }
 
 export const DEFAULT_CADENCE_KNOBS: Readonly<CadenceKnobs> = {
@@ -33,6 +37,7 @@ export const DEFAULT_CADENCE_KNOBS: Readonly<CadenceKnobs> = {
   rateLimitPerSecond: 10,
   batchDelayMs: 50,
   seed: 1,
+  webhookUrl: '',
 };
 
 export interface CadenceEmulatorOptions extends Partial<CadenceKnobs> {
@@ -129,5 +134,11 @@ export interface CadenceEmulator {
   recordStaffChange(uniqueCampusId: string, optedOut: boolean, at?: Date): OptOutChange;
   /** Resolves once every batch submitted so far is `completed` or `failed`. */
   whenIdle(): Promise<void>;
+  /** Every opt-out webhook sent (to `knobs.webhookUrl`), oldest first. */
+  webhookDeliveries(): WebhookDelivery[];
+  /** Resolves once every webhook started so far was delivered or given up. */
+  whenWebhooksDelivered(): Promise<void>;
+  /** The opt-out history export (CSV text) of every keyword and staff change so far. */
+  optOutHistoryCsv(): string;
   close(): Promise<void>;
 }

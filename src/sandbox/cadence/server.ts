@@ -12,6 +12,7 @@ import { createFaultInjector, createRateLimiter } from './faults.js';
 import { DEFAULT_CADENCE_KNOBS, type CadenceEmulator, type CadenceEmulatorOptions, type CadenceKnobs, type HeldContact, type RequestLogEntry } from './model.js';
 import { handleEndpoint, matchRoute, type EndpointContext } from './routes.js';
 import { createCadenceStore } from './store.js';
+import { createWebhookSender, optOutHistoryCsv } from './webhooks.js';
 
 /** Far above 1,000 contacts; only stops a runaway client from filling memory. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -44,7 +45,8 @@ export async function startCadenceEmulator(options: CadenceEmulatorOptions): Pro
   const knobs: CadenceKnobs = { ...DEFAULT_CADENCE_KNOBS };
   for (const key of Object.keys(DEFAULT_CADENCE_KNOBS) as (keyof CadenceKnobs)[]) {
     const value = options[key];
-    if (value !== undefined) knobs[key] = value;
+    // Each key's value has that key's type; TypeScript cannot follow it through the loop.
+    if (value !== undefined) (knobs as unknown as Record<string, unknown>)[key] = value;
   }
   const faults = createFaultInjector(knobs);
   const limiter = createRateLimiter();
@@ -56,6 +58,12 @@ export async function startCadenceEmulator(options: CadenceEmulatorOptions): Pro
     fieldNames: new Set(options.fields.map((field) => field.name)),
   };
   const requestLog: RequestLogEntry[] = [];
+  const webhooks = createWebhookSender(options.deptCode);
+  const recordOptOut = (id: string, optedOut: boolean, source: 'keyword' | 'staff', at: Date) => {
+    const change = store.recordOptOut(id, optedOut, source, at);
+    if (knobs.webhookUrl !== '') webhooks.send(knobs.webhookUrl, change);
+    return change;
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const arrived = new Date();
@@ -118,11 +126,15 @@ export async function startCadenceEmulator(options: CadenceEmulatorOptions): Pro
     batches: () => store.batches(),
     stats: () => ({ ...store.stats }),
     optOutChanges: () => store.feed.all(),
-    recordKeyword: (id, keyword, at = new Date()) => store.recordOptOut(id, keyword === 'STOP', 'keyword', at),
-    recordStaffChange: (id, optedOut, at = new Date()) => store.recordOptOut(id, optedOut, 'staff', at),
+    recordKeyword: (id, keyword, at = new Date()) => recordOptOut(id, keyword === 'STOP', 'keyword', at),
+    recordStaffChange: (id, optedOut, at = new Date()) => recordOptOut(id, optedOut, 'staff', at),
     whenIdle: () => store.whenIdle(),
+    webhookDeliveries: () => webhooks.deliveries(),
+    whenWebhooksDelivered: () => webhooks.whenDelivered(),
+    optOutHistoryCsv: () => optOutHistoryCsv(store.feed.all(), options.deptCode),
     async close() {
       store.stop();
+      webhooks.stop();
       await closeServer(server);
     },
   };

@@ -1,0 +1,52 @@
+/**
+ * serve's /metrics (product.md §12): Prometheus text through prom-client. Webhook answers
+ * counted by status code, and the journal's entries pending write-back (and failed for
+ * good), read from the state file at each scrape. No label or value ever holds a secret.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { StateStore } from '../../core/ports.js';
+
+export interface ServeMetrics {
+  registry: Registry;
+  /** Counts one webhook answer. */
+  answered(status: number): void;
+  /** Counts one write-back outcome. */
+  wrote(outcome: 'written' | 'failed' | 'retry'): void;
+}
+
+/** Registers serve's metrics; `store` is read at scrape time. */
+export function serveMetrics(store: Pick<StateStore, 'countOptOuts'>): ServeMetrics {
+  const registry = new Registry();
+  const webhooks = new Counter({
+    name: 'connect_sync_webhook_requests_total',
+    help: 'Opt-out webhook requests answered, by HTTP status.',
+    labelNames: ['status'] as const,
+    registers: [registry],
+  });
+  const writes = new Counter({
+    name: 'connect_sync_optout_write_backs_total',
+    help: 'Opt-out journal entries written back to Connect by this process, by outcome.',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'connect_sync_optout_journal_entries',
+    help: 'Opt-out journal entries by write-back state: pending (to write) and failed (refused by Connect for good).',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const counts = store.countOptOuts();
+      this.set({ state: 'pending' }, counts.pending);
+      this.set({ state: 'failed' }, counts.failed);
+    },
+  });
+  return {
+    registry,
+    answered(status) {
+      webhooks.inc({ status: String(status) });
+    },
+    wrote(outcome) {
+      writes.inc({ outcome });
+    },
+  };
+}
