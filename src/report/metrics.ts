@@ -57,6 +57,36 @@ export function runMetricsRegistry(snapshot: MetricsSnapshot, registry = new Reg
   return registry;
 }
 
+/** What the metrics are read from: the state store (the SQLite adapter has all three). */
+export interface MetricsSource {
+  recentRuns(limit: number): RunRecord[];
+  lastCompletedImport(): RunRecord | undefined;
+  listWatermarks(): Watermark[];
+}
+
+/**
+ * The metrics as the state holds them now, after `lastRun` (default: the newest import on
+ * record). Its still-failing count is the run's own (its errors are its errors), as the
+ * mail and the ping say it.
+ */
+export function metricsSnapshot(store: MetricsSource, lastRun?: RunRecord, now = new Date()): MetricsSnapshot {
+  const run = lastRun ?? store.recentRuns(RUNS_SEARCHED).find((each) => each.kind === 'import');
+  return {
+    lastRun: run,
+    exitCode: run === undefined ? undefined : EXIT_CODES[run.outcome],
+    lastCompletedAt: store.lastCompletedImport()?.startedAt,
+    stillFailing: run?.counts.stillFailing ?? 0,
+    watermarks: store.listWatermarks(),
+    now,
+  };
+}
+
+/** How far back the newest import is looked for among the runs (opt-out runs come between). */
+const RUNS_SEARCHED = 50;
+
+/** The exit code each recorded outcome ended with (product.md §2); a running one has none yet. */
+const EXIT_CODES: Record<RunRecord['outcome'], number | undefined> = { ok: 0, contacts_failed: 1, failed: 3, interrupted: 3, running: undefined };
+
 /**
  * Writes the metrics to `path` atomically: a temp file beside it, renamed over it, so the
  * collector never reads half a file.

@@ -49,7 +49,9 @@ describe('import: the consent gate decides when the batch is sent', () => {
     const plan = await project.cli(['import', '--dry-run', '--json']);
     expect(plan.code, plan.stderr).toBe(0);
     const lines = plan.stdout.trim().split('\n').map((text) => JSON.parse(text) as Record<string, any>);
-    const line = lines.find((each) => each.contactId === knownId)!;
+    // The STOP on record is also a pending write-back to Connect (its own "optout" line).
+    expect(lines.find((each) => each.type === 'optout' && each.contactId === knownId)).toMatchObject({ value: 'Opted Out' });
+    const line = lines.find((each) => each.type === 'contact' && each.contactId === knownId)!;
     expect(line.changes).not.toHaveProperty('optedOut');
     expect(line.changes['customFields.Home City']).toMatchObject({ new: 'Parked' });
     expect(lines.at(-1)).toMatchObject({ type: 'summary', warnings: 1 });
@@ -76,11 +78,15 @@ describe('import: the consent gate decides when the batch is sent', () => {
     expect([0, 1], run.result.stderr).toContain(run.result.code);
     expect(stopped).toBe(true);
     expect(sentSince(sandbox, batches).sort()).toEqual([id, knownId].sort());
-    for (const each of [id, knownId]) {
-      expect(sandbox.cadence.getContact(each)).toMatchObject({ optedOut: true, customFields: expect.objectContaining({ 'Home City': 'Parked' }) });
-      const rows = readReport(run.summary.reportPath).filter((row) => row.contact_id === each);
-      expect(rows.map((row) => [row.severity, row.error_code])).toEqual([['warning', 'OPT_OUT_CONFLICT']]);
-    }
+    // `racing`: its retry payload went out, the STOP recorded mid-run kept off it.
+    expect(sandbox.cadence.getContact(id)).toMatchObject({ optedOut: true, customFields: expect.objectContaining({ 'Home City': 'Parked' }) });
+    const rows = readReport(run.summary.reportPath).filter((row) => row.contact_id === id);
+    expect(rows.map((row) => [row.severity, row.error_code])).toEqual([['warning', 'OPT_OUT_CONFLICT']]);
+    // `known`: the run's write-back set the STOP on record in Connect first (product.md §5),
+    // so Connect's current version, opted out, replaced the parked payload.
+    expect(sandbox.connect.updates.map((update) => [update.contactId, update.attributes])).toEqual([[knownId, { sms_status: 'Opted Out' }]]);
+    expect(sandbox.cadence.getContact(knownId)).toMatchObject({ optedOut: true });
+    expect(sandbox.cadence.getContact(knownId)!.customFields['Home City']).not.toBe('Parked');
     expect((await statusJson(project)).retriesWaiting).toBe(0);
 
     // The next run writes the STOP back to Connect, so the contact changed there and is sent
@@ -88,7 +94,10 @@ describe('import: the consent gate decides when the batch is sent', () => {
     let after = sandbox.cadence.batches().length;
     const next = await importJson(project);
     expect([0, 1], next.result.stderr).toContain(next.result.code);
-    expect(sandbox.connect.updates.map((update) => [update.contactId, update.attributes])).toEqual([[id, { sms_status: 'Opted Out' }]]);
+    expect(sandbox.connect.updates.map((update) => [update.contactId, update.attributes])).toEqual([
+      [knownId, { sms_status: 'Opted Out' }],
+      [id, { sms_status: 'Opted Out' }],
+    ]);
     expect(sentSince(sandbox, after)).toEqual([id]);
     after = sandbox.cadence.batches().length;
     const last = await importJson(project);

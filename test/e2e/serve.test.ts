@@ -13,10 +13,12 @@ describe('connect-sync serve', () => {
   let serve: ServeProcess;
   let optedIn: string[];
   let hook: string;
+  let firstOutcome: string;
   beforeAll(async () => {
     project = await sandboxProject({ contacts: 60, config: (config) => (config.optOut.webhook = { listen: '127.0.0.1:0', token: TOKEN }) });
     const first = await project.cli(['import', '--json', '--no-email']);
     expect([0, 1], first.stderr).toContain(first.code);
+    firstOutcome = first.code === 0 ? 'ok' : 'contacts_failed';
     optedIn = [...expectedCadence(project.sandbox).values()].filter((contact) => !contact.optedOut).map((contact) => contact.uniqueCampusId);
     serve = await startServe(project.configPath, project.dir);
     hook = `${serve.url}/cadence/optouts/${TOKEN}`;
@@ -102,6 +104,10 @@ describe('connect-sync serve', () => {
     // Wrong tokens are counted; an unknown path elsewhere is not a webhook request.
     expect(text).toMatch(/connect_sync_webhook_requests_total\{status="404"\} 3/);
     expect(text).toMatch(/connect_sync_optout_journal_entries\{state="pending"\} \d+/);
+    // The same run metrics as import --metrics-file, for the import that ran before serve.
+    expect(text).toContain(`connect_sync_last_run_outcome{outcome="${firstOutcome}"} 1`);
+    expect(text).toMatch(/^connect_sync_last_completed_run_timestamp_seconds \d+/m);
+    expect(text).toMatch(/^connect_sync_watermark_age_seconds\{filter_id="\d+"\} /m);
     expect(text).not.toContain(TOKEN);
     expect(serve.stderr()).not.toContain(TOKEN);
   });

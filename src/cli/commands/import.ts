@@ -8,7 +8,7 @@ import { runImport, type ImportResult } from '../../core/import/run-import.js';
 import { windowDecision, windowStart } from '../../core/schedule.js';
 import type { RunRecord } from '../../core/ports.js';
 import { openStateStore } from '../../adapters/sqlite/store.js';
-import { writeMetricsFile, type MetricsSnapshot } from '../../report/metrics.js';
+import { metricsSnapshot, writeMetricsFile, type MetricsSnapshot } from '../../report/metrics.js';
 import { createPinger, endPing } from '../../report/ping.js';
 import { secretScrubber } from '../../report/mail.js';
 import { runWriteBack } from '../../core/write-back.js';
@@ -145,17 +145,6 @@ async function importOnce(config: Config, options: ImportCommandOptions, context
     interrupt.dispose();
     await services.close();
   }
-}
-
-function metricsSnapshot(store: Services['store'], run: RunRecord): MetricsSnapshot {
-  return {
-    lastRun: run,
-    lastCompletedAt: store.lastCompletedImport()?.startedAt,
-    // As the run counted it (its own errors are its errors), like the mail and the ping.
-    stillFailing: run.counts.stillFailing ?? 0,
-    watermarks: store.listWatermarks(),
-    now: new Date(),
-  };
 }
 
 /** The run's own rows, then the contacts still failing from earlier runs (product.md §6). */

@@ -146,7 +146,7 @@ function healthz(res: ServerResponse, deps: HandlerDeps): void {
 
 async function metrics(res: ServerResponse, deps: HandlerDeps): Promise<void> {
   try {
-    const text = await deps.metrics.registry.metrics();
+    const text = await deps.metrics.text();
     res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
     res.end(text);
   } catch (error) {

@@ -1,13 +1,18 @@
 /**
- * serve's /metrics (product.md §12): Prometheus text through prom-client. Webhook answers
- * counted by status code, and the journal's entries pending write-back (and failed for
- * good), read from the state file at each scrape. No label or value ever holds a secret.
+ * serve's /metrics (product.md §12): Prometheus text through prom-client. The same run
+ * metrics as `import --metrics-file` (report/metrics.ts), read from the state at each
+ * scrape, plus webhook answers counted by status code and the journal's entries pending
+ * write-back (and failed for good). No label or value ever holds a secret.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { StateStore } from '../../core/ports.js';
+import { metricsSnapshot, runMetricsRegistry, type MetricsSource } from '../../report/metrics.js';
 
 export interface ServeMetrics {
+  /** serve's own metrics (webhooks, write-backs, the journal). */
   registry: Registry;
+  /** The text of a scrape: serve's own metrics and the last import's. */
+  text(): Promise<string>;
   /** Counts one webhook answer. */
   answered(status: number): void;
   /** Counts one write-back outcome. */
@@ -15,7 +20,7 @@ export interface ServeMetrics {
 }
 
 /** Registers serve's metrics; `store` is read at scrape time. */
-export function serveMetrics(store: Pick<StateStore, 'countOptOuts'>): ServeMetrics {
+export function serveMetrics(store: Pick<StateStore, 'countOptOuts'> & MetricsSource): ServeMetrics {
   const registry = new Registry();
   const webhooks = new Counter({
     name: 'connect_sync_webhook_requests_total',
@@ -42,6 +47,9 @@ export function serveMetrics(store: Pick<StateStore, 'countOptOuts'>): ServeMetr
   });
   return {
     registry,
+    text() {
+      return Registry.merge([registry, runMetricsRegistry(metricsSnapshot(store))]).metrics();
+    },
     answered(status) {
       webhooks.inc({ status: String(status) });
     },

@@ -38,8 +38,10 @@ export interface RunningServe {
 /** Serves until a signal; resolves with the exit code. */
 export async function serveCommand(context: CliContext): Promise<number> {
   const config = await loadConfigFor(context);
+  // Listening for the signal before serve says it listens: whoever reads that may stop it at once.
+  const stopped = stopSignal(context.logger);
   const running = await startServing(config, context.logger);
-  await stopSignal(context.logger);
+  await stopped;
   await running.stop();
   context.logger.info('serve stopped');
   return ExitCode.Ok;
