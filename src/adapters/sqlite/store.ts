@@ -367,7 +367,10 @@ export class SqliteStateStore implements StateStore {
   }
 
   getConsent(contactIds: readonly string[]): Map<string, CadenceConsent> {
-    this.#drain();
+    // No drain: the writer thread's queue never holds journal writes (they commit on this
+    // connection, or in another process), and WAL lets this read beside its transaction.
+    // The import's consent gate asks before every batch; waiting for the queue there would
+    // hold each batch up behind the commit of the one before.
     return this.#journal.consent(contactIds);
   }
 
