@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgeChange, normaliseChangedAt, retryDelayMs, type JournalChange, type LatestEntry } from './optout-journal.js';
+import { consentOf, judgeChange, normaliseChangedAt, retryDelayMs, type JournalChange, type LatestEntry } from './optout-journal.js';
 
 const T1 = '2026-11-24T18:00:00.000Z';
 const T2 = '2026-11-24T18:03:11.000Z';
@@ -24,8 +24,24 @@ describe('judgeChange', () => {
     ['an import opt-in with no opt-out before', change(false, T3, 'import', false), undefined, false, 'echo'],
     ['a value Connect already holds', change(true, T3, 'keyword', true), { optedOut: false, changedAt: T2 }, false, 'echo'],
     ['a value Connect does not hold', change(true, T3, 'keyword', false), { optedOut: false, changedAt: T2 }, false, 'pending'],
+    ['a STOP after an import opted out: recorded, not a repeat', change(true, T3, 'keyword', true), { optedOut: true, changedAt: T2, source: 'import' }, false, 'echo'],
+    ['an import opting out after a STOP', change(true, T3, 'import', true), { optedOut: true, changedAt: T2, source: 'keyword' }, false, 'repeat'],
+    ['an import opting out after an import', change(true, T3, 'import', true), { optedOut: true, changedAt: T2, source: 'import' }, false, 'repeat'],
   ])('%s → %s', (_what, input, latest, exists, verdict) => {
     expect(judgeChange(input, latest, exists)).toBe(verdict);
+  });
+});
+
+describe('consentOf', () => {
+  it.each([
+    ['a STOP', 'keyword', true],
+    ['a counselor\'s change', 'staff', true],
+    ['a webhook', 'webhook', true],
+    ['a CSV row', 'csv', true],
+    ['an import\'s echo', 'import', false],
+  ] as const)('%s decides consent: %s', (_what, source, decides) => {
+    const latest = { optedOut: true, changedAt: T2, source };
+    expect(consentOf(latest)).toEqual(decides ? latest : undefined);
   });
 });
 

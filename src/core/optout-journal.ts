@@ -35,6 +35,8 @@ export type JournalVerdict = 'duplicate' | 'repeat' | 'history' | 'echo' | 'pend
 export interface LatestEntry {
   optedOut: boolean;
   changedAt: string;
+  /** Absent: not an import (older callers and tests). */
+  source?: JournalSource;
 }
 
 /**
@@ -45,12 +47,26 @@ export function judgeChange(change: JournalChange, latest: LatestEntry | undefin
   if (exists) return 'duplicate';
   if (latest !== undefined) {
     if (change.changedAt < latest.changedAt) return 'history';
-    if (change.optedOut === latest.optedOut) return 'repeat';
+    // A student's or a counselor's change equal to an import's echo is no repeat: it is
+    // consent Cadence reported, which the import's echo is not (see consentOf).
+    if (change.optedOut === latest.optedOut && (latest.source !== 'import' || change.source === 'import')) return 'repeat';
     if (change.changedAt === latest.changedAt && !change.optedOut) return 'history';
   }
   // An import's opt-in is connect-sync's (or another import's) doing, never the student's.
   if (change.source === 'import' && !change.optedOut && latest?.optedOut === true) return 'history';
   return change.connectHolds === change.optedOut ? 'echo' : 'pending';
+}
+
+/**
+ * The consent the import must respect, from the contact's latest decisive entry: none when
+ * that entry is an import's echo. An import set the value from Connect, so Connect may set
+ * it again; only what a student or a counselor did in Cadence outranks Connect (§5). The
+ * rules above keep an import's entry from ever hiding a later STOP: an import opting out
+ * after a STOP is a repeat, an import opting in after it is history, and a STOP after an
+ * import's opt-out is recorded.
+ */
+export function consentOf<T extends { source: JournalSource }>(latest: T | undefined): T | undefined {
+  return latest?.source === 'import' ? undefined : latest;
 }
 
 /** Whether a verdict adds a row to the journal. */

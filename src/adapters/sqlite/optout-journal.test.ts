@@ -49,6 +49,19 @@ describe('ordering by when, through the store', () => {
     expect(store.getConsent(['7']).get('7')).toMatchObject({ optedOut: latest.optedOut, changedAt: at(latest.minute) });
   });
 
+  it('takes no consent from an import\'s echo, and records a STOP that follows one', () => {
+    const store = open();
+    // connect-sync sent optedOut: true (Connect said so); Cadence's feed echoes it.
+    expect(store.journalOptOuts([c(true, 10, 'import')])).toEqual(['pending']);
+    expect(store.getConsent(['7']).has('7')).toBe(false);
+    // Then the student texts STOP: consent Cadence reported, kept even if Connect opts in later.
+    expect(store.journalOptOuts([c(true, 12, 'keyword')])).toEqual(['pending']);
+    expect(store.getConsent(['7']).get('7')).toMatchObject({ optedOut: true, changedAt: at(12), source: 'keyword' });
+    // A later import echo of the same value hides nothing.
+    expect(store.journalOptOuts([c(true, 13, 'import')])).toEqual(['repeat']);
+    expect(store.getConsent(['7']).get('7')).toMatchObject({ source: 'keyword' });
+  });
+
   it('writes only the latest entry: a newer change supersedes one still pending', () => {
     const store = open();
     store.journalOptOuts([c(true, 10), c(false, 11)]);

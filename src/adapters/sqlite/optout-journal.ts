@@ -6,7 +6,7 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type { CadenceConsent, JournalEntry, JournalResult } from '../../core/ports.js';
-import { isDecisive, isRecorded, judgeChange, type JournalChange, type JournalSource, type JournalVerdict } from '../../core/optout-journal.js';
+import { consentOf, isDecisive, isRecorded, judgeChange, type JournalChange, type JournalSource, type JournalVerdict } from '../../core/optout-journal.js';
 
 type Db = BetterSqlite3.Database;
 
@@ -43,8 +43,8 @@ function toEntry(row: EntryRow): JournalEntry {
 export function journalTable(db: Db, now: () => Date, alive: (pid: number, host: string) => boolean) {
   const owners = db.prepare<[string], string>('SELECT DISTINCT claimed_by FROM optout_journal WHERE claimed_until > ?').pluck(true);
   const lapse = db.prepare('UPDATE optout_journal SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?');
-  const latest = db.prepare<[string], { opted_out: number; changed_at: string }>(
-    'SELECT opted_out, changed_at FROM optout_journal WHERE contact_id = ? AND decisive = 1 ORDER BY changed_at DESC, id DESC LIMIT 1',
+  const latest = db.prepare<[string], { opted_out: number; changed_at: string; source: JournalSource }>(
+    'SELECT opted_out, changed_at, source FROM optout_journal WHERE contact_id = ? AND decisive = 1 ORDER BY changed_at DESC, id DESC LIMIT 1',
   );
   const exists = db.prepare<[string, string, number], number>('SELECT 1 FROM optout_journal WHERE contact_id = ? AND changed_at = ? AND opted_out = ?').pluck(true);
   const supersede = db.prepare("UPDATE optout_journal SET state = 'superseded', decisive = 0 WHERE contact_id = ? AND state = 'pending'");
@@ -87,7 +87,7 @@ export function journalTable(db: Db, now: () => Date, alive: (pid: number, host:
     return changes.map((change) => {
       const row = latest.get(change.contactId);
       const found = exists.get(change.contactId, change.changedAt, change.optedOut ? 1 : 0) === 1;
-      const verdict = judgeChange(change, row && { optedOut: row.opted_out === 1, changedAt: row.changed_at }, found);
+      const verdict = judgeChange(change, row && { optedOut: row.opted_out === 1, changedAt: row.changed_at, source: row.source }, found);
       if (!isRecorded(verdict)) return verdict;
       if (isDecisive(verdict)) {
         supersede.run(change.contactId);
@@ -107,7 +107,8 @@ export function journalTable(db: Db, now: () => Date, alive: (pid: number, host:
       const found = new Map<string, CadenceConsent>();
       for (let start = 0; start < contactIds.length; start += LOOKUP_CHUNK) {
         for (const row of latestOf.all(JSON.stringify(contactIds.slice(start, start + LOOKUP_CHUNK)))) {
-          found.set(row[0] as string, { optedOut: row[1] === 1, changedAt: row[2] as string, source: row[3] as JournalSource });
+          const consent = consentOf({ optedOut: row[1] === 1, changedAt: row[2] as string, source: row[3] as JournalSource });
+          if (consent !== undefined) found.set(row[0] as string, consent);
         }
       }
       return found;
