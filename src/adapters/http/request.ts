@@ -78,15 +78,7 @@ export async function sendOnce(target: HttpTarget, req: HttpRequest, attempt: nu
   const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
   const started = performance.now();
   try {
-    const response = await request(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      dispatcher: target.dispatcher,
-      signal: combined,
-      headersTimeout: target.timeoutMs,
-      bodyTimeout: target.timeoutMs,
-    });
+    const response = await send(target, req, combined);
     const body = req.latin1Body ? Buffer.from(await response.body.arrayBuffer()).toString('latin1') : await response.body.text();
     target.logger.debug(
       { ...describe(target, req), status: response.statusCode, ms: Math.round(performance.now() - started), attempt },
@@ -120,15 +112,7 @@ export interface HttpStream {
 export async function openStream(target: HttpTarget, req: HttpRequest, attempt: number, signal?: AbortSignal): Promise<HttpStream> {
   const started = performance.now();
   try {
-    const response = await request(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      dispatcher: target.dispatcher,
-      signal,
-      headersTimeout: target.timeoutMs,
-      bodyTimeout: target.timeoutMs,
-    });
+    const response = await send(target, req, signal);
     target.logger.debug(
       { ...describe(target, req), status: response.statusCode, ms: Math.round(performance.now() - started), attempt, streamed: true },
       'http request',
@@ -152,6 +136,19 @@ export function utf8FromLatin1(body: string): string {
   const bytes = Buffer.from(body, 'latin1');
   const start = bytes.length > 2 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   return bytes.toString('utf8', start);
+}
+
+/** The request on the wire: the target's pool, and its timeout for the head and for each wait for body bytes. */
+function send(target: HttpTarget, req: HttpRequest, signal: AbortSignal | undefined) {
+  return request(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+    dispatcher: target.dispatcher,
+    signal,
+    headersTimeout: target.timeoutMs,
+    bodyTimeout: target.timeoutMs,
+  });
 }
 
 /** What a log line says about a request: never headers or body (they carry the credentials). */
