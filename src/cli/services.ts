@@ -4,9 +4,11 @@
  */
 import { createCadenceClient } from '../adapters/cadence/client.js';
 import { createConnectClient, type ConnectClient } from '../adapters/connect/client.js';
+import { sqliteState } from '../adapters/sqlite/state.js';
 import { openStateStore, type SqliteStateStore } from '../adapters/sqlite/store.js';
 import type { Config } from '../config/schema.js';
 import type { CadenceSink } from '../core/ports.js';
+import type { State } from '../core/state.js';
 import { InterruptedError } from '../errors.js';
 import type { Logger } from '../log.js';
 
@@ -14,19 +16,32 @@ export interface Services {
   /** The Connect port, plus what the client tells about the instance (validate-config's paging report). */
   connect: ConnectClient;
   cadence: CadenceSink;
+  /** The state's roles: what commands and the core use. */
+  state: State;
+  /** @deprecated The same state file, synchronously: being replaced by `state` (issue 18). */
   store: SqliteStateStore;
   /** Closes the HTTP pools and the state file. */
   close(): Promise<void>;
 }
 
-/** Opens the services; `readonly` opens the state file without writing anything (dry runs). */
+/**
+ * Opens the team's state named by `config.state`; `readonly` opens it without writing
+ * anything (dry runs, `status`). The one place that picks the state's backend.
+ */
+export function openState(config: Config, options: { readonly?: boolean } = {}): State {
+  return sqliteState(openStateStore(config.state.path, { readonly: options.readonly === true }));
+}
+
+/** Opens the services; `readonly` opens the state without writing anything (dry runs). */
 export function openServices(config: Config, logger: Logger, options: { readonly?: boolean } = {}): Services {
   const store = openStateStore(config.state.path, { readonly: options.readonly === true });
+  const state = sqliteState(store);
   const connect = createConnectClient(config.connect, { logger: logger.child({ service: 'connect' }) });
   const cadence = createCadenceClient(config.cadence, { logger: logger.child({ service: 'cadence' }) });
   return {
     connect,
     cadence,
+    state,
     store,
     async close() {
       await Promise.allSettled([connect.close(), cadence.close()]);
