@@ -2,35 +2,16 @@
  * Runs and their report rows. A run's counts are rewritten as it goes, so progress
  * survives a kill; a run still marked `running` whose process is gone reads `interrupted`.
  */
-import { randomBytes } from 'node:crypto';
+import { emptyRunCounts, runIdAt } from '../../core/run-life.js';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { LockHolder, RunCounts, RunIssue, RunKind, RunOutcome, RunRecord } from '../../core/ports.js';
 import { readLockHolder, type IsProcessAlive } from './lock.js';
 import { stillFailingUpsert } from './still-failing.js';
 
+export { emptyRunCounts, runIdAt };
+
 type Db = BetterSqlite3.Database;
 
-/** Zero counts: what a run starts with. */
-export function emptyRunCounts(): RunCounts {
-  return {
-    matched: 0,
-    imported: 0,
-    errors: 0,
-    warnings: 0,
-    notProcessed: 0,
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    perFilter: {},
-    writeBack: { written: 0, failed: 0, skipped: 0 },
-  };
-}
-
-/** `20261125T011502Z-ab12`: the start time to the second (sorts and reads well) and a random suffix. */
-export function runIdAt(at: Date, suffix = randomBytes(2).toString('hex')): string {
-  const stamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-  return `${stamp}-${suffix}`;
-}
 
 interface RunRow {
   id: string;
