@@ -24,12 +24,19 @@ export interface Services {
   close(): Promise<void>;
 }
 
-/**
- * Opens the team's state named by `config.state`; `readonly` opens it without writing
- * anything (dry runs, `status`). The one place that picks the state's backend.
- */
-export function openState(config: Config, options: { readonly?: boolean } = {}): State {
-  return sqliteState(openStateStore(config.state.path, { readonly: options.readonly === true }));
+export interface OpenStateOptions {
+  /** Opened without writing anything (dry runs, `status`). */
+  readonly?: boolean;
+  /**
+   * Every write is committed before its promise resolves, in short transactions: for serve,
+   * which shares the state with runs for as long as it lives.
+   */
+  writeThrough?: boolean;
+}
+
+/** Opens the team's state named by `config.state`. The one place that picks the state's backend. */
+export function openState(config: Config, options: OpenStateOptions = {}): State {
+  return sqliteState(openStateStore(config.state.path, { readonly: options.readonly === true, ...(options.writeThrough === true && { writeBehind: false }) }));
 }
 
 /** Opens the services; `readonly` opens the state without writing anything (dry runs). */

@@ -8,7 +8,7 @@ import { DateTime } from 'luxon';
 import type { LockHolder, RunRecord, Watermark } from '../core/ports.js';
 
 export interface StatusInput {
-  /** Newest first, as `StateStore.recentRuns` gives them. */
+  /** Newest first, as `RunLog.recent` gives them. */
   runs: readonly RunRecord[];
   watermarks: readonly Watermark[];
   /** Contacts waiting in the retry table. */

@@ -4,9 +4,10 @@
  * built from Connect) goes with each change, so an echo of connect-sync's own import is
  * journalled and never written back (product.md §5).
  */
-import type { CadenceSink, StateStore } from './ports.js';
+import type { CadenceSink } from './ports.js';
 import type { JournalChange, JournalSource, JournalVerdict } from './optout-journal.js';
 import { normaliseChangedAt } from './optout-journal.js';
+import type { State } from './state.js';
 import type { OptOutChange } from './types.js';
 
 /** How many changes of each kind a journalling added (and how many it refused as unreadable). */
@@ -31,11 +32,11 @@ export function countVerdicts(counts: JournalCounts, verdicts: readonly JournalV
  * Journals changes with what Connect holds for each (looked up where the change does not
  * say already); one verdict per change.
  */
-export function journalChanges(store: Pick<StateStore, 'getConfirmedOptedOut' | 'journalOptOuts'>, changes: readonly JournalChange[]): JournalVerdict[] {
+export async function journalChanges(state: Pick<State, 'journal' | 'sync'>, changes: readonly JournalChange[]): Promise<JournalVerdict[]> {
   if (changes.length === 0) return [];
   const unknown = [...new Set(changes.filter((change) => change.connectHolds === undefined).map((change) => change.contactId))];
-  const holds = unknown.length === 0 ? new Map<string, boolean | undefined>() : store.getConfirmedOptedOut(unknown);
-  return store.journalOptOuts(
+  const holds = unknown.length === 0 ? new Map<string, boolean | undefined>() : await state.sync.getConfirmedOptedOut(unknown);
+  return state.journal.journal(
     changes.map((change) => {
       if (change.connectHolds !== undefined) return change;
       const connectHolds = holds.get(change.contactId);
@@ -47,7 +48,7 @@ export function journalChanges(store: Pick<StateStore, 'getConfirmedOptedOut' | 
 /**
  * A feed change as a journal change; undefined when its time cannot be read. An import's
  * change is connect-sync's own import setting what it read in Connect: Connect holds it,
- * without a lookup (after a first import of a million contacts, ~128,000 of them).
+ * without a lookup (a first import echoes every opt-out it sent, so these are many).
  */
 export function fromFeed(change: OptOutChange): JournalChange | undefined {
   const changedAt = normaliseChangedAt(change.changedAt);
@@ -59,16 +60,16 @@ export function fromFeed(change: OptOutChange): JournalChange | undefined {
 /** The feed's `since` position stored after a page: resuming repeats that instant's changes, which the journal drops. */
 export async function journalFeed(
   cadence: Pick<CadenceSink, 'optOutChanges'>,
-  store: Pick<StateStore, 'getOptOutPosition' | 'setOptOutPosition' | 'getConfirmedOptedOut' | 'journalOptOuts'>,
+  state: Pick<State, 'journal' | 'sync'>,
   counts: JournalCounts,
 ): Promise<void> {
-  const start = store.getOptOutPosition();
+  const start = await state.journal.getPosition();
   let since = start.since === undefined ? undefined : (normaliseChangedAt(start.since) ?? start.since);
   for await (const page of cadence.optOutChanges({ since: start.since })) {
     const changes = page.changes.map(fromFeed).filter((change) => change !== undefined);
-    countVerdicts(counts, journalChanges(store, changes));
+    countVerdicts(counts, await journalChanges(state, changes));
     for (const change of changes) if (since === undefined || change.changedAt > since) since = change.changedAt;
     // The journal is durable: once a page is in it, the feed need not be read again.
-    store.setOptOutPosition({ ...(since !== undefined && { since }), seen: [] });
+    await state.journal.setPosition({ ...(since !== undefined && { since }), seen: [] });
   }
 }

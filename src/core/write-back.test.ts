@@ -2,9 +2,10 @@
  * The write-back with `optOut.feed: true`: the feed's changes go into the journal (an
  * import's opt-in never lifts an opt-out; a value Connect holds is an echo, not written),
  * the journal's latest entries are written, and the confirmed payloads follow what Connect
- * confirmed. A real SQLite store; the feed and Connect are in-memory stand-ins of the ports.
+ * confirmed. A real SQLite state; the feed and Connect are in-memory stand-ins of the ports.
  */
 import { describe, expect, it } from 'vitest';
+import { sqliteState } from '../adapters/sqlite/state.js';
 import { openStateStore } from '../adapters/sqlite/store.js';
 import type { Config } from '../config/schema.js';
 import { silentLogger } from '../log.js';
@@ -52,7 +53,7 @@ describe('write-back: following Cadence into the confirmed payloads', () => {
           yield { changes, position: {} };
         },
       },
-      store,
+      state: sqliteState(store),
       logger: silentLogger(),
       runId: 'run-1',
     });

@@ -18,29 +18,17 @@ import { ExternalServiceError, TransientFailure } from '../errors.js';
 import type { Logger } from '../log.js';
 import { emptyJournalCounts, journalFeed } from './journal-changes.js';
 import { retryDelayMs } from './optout-journal.js';
-import type { CadenceSink, ConnectSource, JournalEntry, RunCounts, RunIssue, StateStore } from './ports.js';
+import type { CadenceSink, ConnectSource, JournalEntry, RunCounts, RunIssue } from './ports.js';
+import type { State } from './state.js';
 import type { OptOutChange } from './types.js';
 
-export type WriteBackStore = Pick<
-  StateStore,
-  | 'getOptOutPosition'
-  | 'setOptOutPosition'
-  | 'journalOptOuts'
-  | 'claimOptOuts'
-  | 'finishOptOut'
-  | 'takeUnreportedOptOutFailures'
-  | 'addIssues'
-  | 'getConfirmed'
-  | 'getConfirmedOptedOut'
-  | 'recordConfirmed'
-  | 'listRetries'
-  | 'countRetries'
->;
+/** The state a write-back uses: the journal it works through, the confirmed payloads it follows, the report rows of failures. */
+export type WriteBackState = Pick<State, 'journal' | 'sync' | 'report'>;
 
 export interface WriteBackDeps {
   connect: Pick<ConnectSource, 'updateContact'>;
   cadence: Pick<CadenceSink, 'optOutChanges'>;
-  store: WriteBackStore;
+  state: WriteBackState;
   logger: Logger;
   /** The run the write-back belongs to, for report rows (serve has none). */
   runId?: string;
@@ -84,7 +72,7 @@ export async function runWriteBack(config: Config, deps: WriteBackDeps): Promise
   if (config.optOut.feed === true) {
     const journalled = emptyJournalCounts();
     try {
-      await journalFeed(deps.cadence, deps.store, journalled);
+      await journalFeed(deps.cadence, deps.state, journalled);
     } catch (error) {
       // A STOP texted since the last run would be unknown: an import now could opt that student back in.
       if (error instanceof ExternalServiceError) deps.logger.error({ error: error.message }, 'opt-out feed unreadable; nothing is imported without it');
@@ -98,7 +86,7 @@ export async function runWriteBack(config: Config, deps: WriteBackDeps): Promise
     counts.written = written.written;
     stopped = written.stopped;
   } finally {
-    counts.failed = reportFailures(deps) + (stopped ? 1 : 0);
+    counts.failed = (await reportFailures(deps)) + (stopped ? 1 : 0);
   }
   if (stopped) deps.logger.warn(counts, 'opt-out write-back stopped: Connect is failing; what is pending is written by the next run or by serve');
   if (counts.written + counts.failed > 0) deps.logger.info(counts, 'opt-out write-back finished');
@@ -106,10 +94,10 @@ export async function runWriteBack(config: Config, deps: WriteBackDeps): Promise
 }
 
 /** Adds the failures no run has reported yet to this run's report; how many. */
-function reportFailures(deps: WriteBackDeps): number {
+async function reportFailures(deps: WriteBackDeps): Promise<number> {
   if (deps.runId === undefined) return 0;
-  const failures = deps.store.takeUnreportedOptOutFailures();
-  if (failures.length > 0) deps.store.addIssues(deps.runId, failures.map(writeBackIssue));
+  const failures = await deps.state.journal.takeUnreportedFailures();
+  if (failures.length > 0) await deps.state.report.add(deps.runId, failures.map(writeBackIssue));
   return failures.length;
 }
 
@@ -126,19 +114,20 @@ export async function writePending(
   const optOut = config.optOut;
   const result = { written: 0, failed: 0, stopped: false };
   if (optOut === undefined) return result;
-  const retrying = deps.store.countRetries() === 0 ? new Set<string>() : new Set(deps.store.listRetries().map((entry) => entry.contactId));
+  const { sync, journal } = deps.state;
+  const retrying = (await sync.countRetries()) === 0 ? new Set<string>() : new Set((await sync.listRetries()).map((entry) => entry.contactId));
   for (;;) {
     if (options.signal?.aborted) return result;
-    const entries = deps.store.claimOptOuts(deps.owner, { limit: CLAIM_BATCH, leaseMs: CLAIM_LEASE_MS, dueOnly: options.dueOnly });
+    const entries = await journal.claim(deps.owner, { limit: CLAIM_BATCH, leaseMs: CLAIM_LEASE_MS, dueOnly: options.dueOnly });
     if (entries.length === 0) return result;
     for (const [index, entry] of entries.entries()) {
       try {
         if (await writeOne(entry, optOut, config.criteria.sourceCode, deps)) {
           result.written += 1;
-          followCadence(deps.store, entry, retrying);
+          await followCadence(sync, entry, retrying);
         } else result.failed += 1;
       } catch (error) {
-        for (const rest of entries.slice(index + 1)) deps.store.finishOptOut(rest.id, deps.owner, { state: 'released' });
+        for (const rest of entries.slice(index + 1)) await journal.finish(rest.id, deps.owner, { state: 'released' });
         if (!isTransient(error)) throw error;
         deps.logger.warn({ contactId: entry.contactId, error: (error as Error).message }, 'opt-out write-back: Connect failing, retried later');
         result.stopped = true;
@@ -158,16 +147,16 @@ async function writeOne(entry: JournalEntry, optOut: OptOutConfig, sourceCode: s
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof ExternalServiceError && isContactRefusal(error)) {
-      deps.store.finishOptOut(entry.id, deps.owner, { state: 'failed', error: message });
+      await deps.state.journal.finish(entry.id, deps.owner, { state: 'failed', error: message });
       deps.logger.warn({ contactId: entry.contactId, error: message }, 'opt-out could not be written to Connect');
       return false;
     }
     const now = (deps.now ?? (() => new Date()))();
     const retryAt = new Date(now.getTime() + retryDelayMs(entry.attempts + 1)).toISOString();
-    deps.store.finishOptOut(entry.id, deps.owner, { state: 'pending', error: message, retryAt });
+    await deps.state.journal.finish(entry.id, deps.owner, { state: 'pending', error: message, retryAt });
     throw error;
   }
-  deps.store.finishOptOut(entry.id, deps.owner, { state: 'done' });
+  await deps.state.journal.finish(entry.id, deps.owner, { state: 'done' });
   deps.logger.debug({ contactId: entry.contactId, optedOut: entry.optedOut }, 'opt-out written to Connect');
   return true;
 }
@@ -178,13 +167,13 @@ async function writeOne(entry: JournalEntry, optOut: OptOutConfig, sourceCode: s
  * send Cadence the value it reported itself. Contacts waiting for a retry are left alone
  * (recording them would drop the retry).
  */
-function followCadence(store: WriteBackStore, entry: JournalEntry, retrying: ReadonlySet<string>): void {
+async function followCadence(sync: WriteBackState['sync'], entry: JournalEntry, retrying: ReadonlySet<string>): Promise<void> {
   if (retrying.has(entry.contactId)) return;
-  const confirmed = store.getConfirmed([entry.contactId]).get(entry.contactId);
+  const confirmed = (await sync.getConfirmed([entry.contactId])).get(entry.contactId);
   if (confirmed === undefined || confirmed.optedOut === entry.optedOut) return;
   // Rebuilt in the wire order of CadenceContact (optedOut before allowMobileUpdate).
   const { allowMobileUpdate, customFields, ...head } = confirmed;
-  store.recordConfirmed([{ contactId: entry.contactId, payload: { ...head, optedOut: entry.optedOut, allowMobileUpdate, customFields } }]);
+  await sync.recordConfirmed([{ contactId: entry.contactId, payload: { ...head, optedOut: entry.optedOut, allowMobileUpdate, customFields } }]);
 }
 
 /** A failure that outlived the client's retries (unreachable, 5xx, timeouts), as opposed to a rejection. */

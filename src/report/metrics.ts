@@ -7,6 +7,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { Gauge, Registry } from 'prom-client';
 import type { RunRecord, Watermark } from '../core/ports.js';
+import type { State } from '../core/state.js';
 
 /** What the metrics describe: the last import run and the state it left. */
 export interface MetricsSnapshot {
@@ -57,26 +58,19 @@ export function runMetricsRegistry(snapshot: MetricsSnapshot, registry = new Reg
   return registry;
 }
 
-/** What the metrics are read from: the state store (the SQLite adapter has all three). */
-export interface MetricsSource {
-  recentRuns(limit: number): RunRecord[];
-  lastCompletedImport(): RunRecord | undefined;
-  listWatermarks(): Watermark[];
-}
-
 /**
  * The metrics as the state holds them now, after `lastRun` (default: the newest import on
  * record). Its still-failing count is the run's own (its errors are its errors), as the
  * mail and the ping say it.
  */
-export function metricsSnapshot(store: MetricsSource, lastRun?: RunRecord, now = new Date()): MetricsSnapshot {
-  const run = lastRun ?? store.recentRuns(RUNS_SEARCHED).find((each) => each.kind === 'import');
+export async function metricsSnapshot(state: Pick<State, 'runs' | 'sync'>, lastRun?: RunRecord, now = new Date()): Promise<MetricsSnapshot> {
+  const run = lastRun ?? (await state.runs.recent(RUNS_SEARCHED)).find((each) => each.kind === 'import');
   return {
     lastRun: run,
     exitCode: run === undefined ? undefined : EXIT_CODES[run.outcome],
-    lastCompletedAt: store.lastCompletedImport()?.startedAt,
+    lastCompletedAt: (await state.runs.lastCompletedImport())?.startedAt,
     stillFailing: run?.counts.stillFailing ?? 0,
-    watermarks: store.listWatermarks(),
+    watermarks: await state.sync.listWatermarks(),
     now,
   };
 }

@@ -4,16 +4,17 @@
  * that cannot be written or a mail that cannot be sent is logged and returned (and the
  * mail's outcome recorded on the run).
  *
- * Two steps, so the caller can record the report's path with finishRun before mailing:
+ * Two steps, so the caller can record the report's path when it finishes the run, before mailing:
  *   const report = await writeRunReport({ run, issues, statePath, logger });
- *   store.finishRun(run.id, { …, reportPath: report.path });
- *   await sendRunMail({ run: store.getRun(run.id)!, report, config, store, logger });
+ *   const finished = await handle.finish({ …, reportPath: report.path });
+ *   await sendRunMail({ run: finished, report, config, runs: state.runs, logger });
  * or `notifyRun` for both at once.
  */
 import type { Logger } from 'pino';
 import { createSmtpMailer } from '../adapters/smtp/mailer.js';
 import type { Config } from '../config/schema.js';
-import type { Mailer, RunRecord, StateStore } from '../core/ports.js';
+import type { Mailer, RunRecord } from '../core/ports.js';
+import type { RunLog } from '../core/state.js';
 import { reportPathFor, writeErrorReport, type ReportRow } from './csv.js';
 import { composeRunMail, secretScrubber } from './mail.js';
 
@@ -26,7 +27,7 @@ export interface RunReport {
   error?: string;
 }
 
-/** The mail's outcome, as recorded with StateStore.recordMail. */
+/** The mail's outcome, as recorded with RunLog.recordMail. */
 export interface MailOutcome {
   sent: boolean;
   error?: string;
@@ -55,7 +56,7 @@ export interface SendRunMailInput {
   run: RunRecord;
   report: RunReport;
   config: Config;
-  store: Pick<StateStore, 'recordMail'>;
+  runs: Pick<RunLog, 'recordMail'>;
   logger: Logger;
   /** Default: an SMTP mailer built from `config.notification.smtp`. */
   mailer?: Mailer;
@@ -91,7 +92,7 @@ export async function sendRunMail(input: SendRunMailInput): Promise<MailOutcome 
     logger.warn({ runId: run.id, error: outcome.error }, 'notification mail not sent');
   }
   try {
-    input.store.recordMail(run.id, outcome);
+    await input.runs.recordMail(run.id, outcome);
   } catch (error) {
     logger.warn({ runId: run.id, error: messageOf(error) }, 'mail outcome could not be recorded');
   }

@@ -102,7 +102,7 @@ async function notify(run: RunRecord, issues: RunIssue[], context: ReturnType<ty
     run,
     issues: () => issues,
     config: context.config,
-    store: context.store,
+    runs: context.store,
     logger: context.logger,
     sendMail: extra.sendMail ?? true,
     mailer: extra.timeoutMs === undefined ? undefined : createSmtpMailer(notification.smtp!, { timeoutMs: extra.timeoutMs }),

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { Config as ConfigSchema, type Config } from '../../src/config/schema.js';
-import type { RunCounts, RunIssue, RunRecord, StateStore } from '../../src/core/ports.js';
+import type { RunCounts, RunIssue, RunRecord } from '../../src/core/ports.js';
+import type { RunLog } from '../../src/core/state.js';
 
 export const SECRETS = {
   passKey: 'PASSKEY-s3cr3t-7f1e',
@@ -83,12 +84,12 @@ export function testIssues(): RunIssue[] {
   ];
 }
 
-/** The StateStore's recordMail, in memory. */
-export function memoryMailStore(): Pick<StateStore, 'recordMail'> & { mails: Map<string, { sent: boolean; error?: string }> } {
+/** The RunLog's recordMail, in memory. */
+export function memoryMailStore(): Pick<RunLog, 'recordMail'> & { mails: Map<string, { sent: boolean; error?: string }> } {
   const mails = new Map<string, { sent: boolean; error?: string }>();
   return {
     mails,
-    recordMail(runId, mail) {
+    async recordMail(runId, mail) {
       mails.set(runId, mail);
     },
   };

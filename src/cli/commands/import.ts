@@ -136,9 +136,9 @@ async function importOnce(config: Config, options: ImportCommandOptions, context
       { full: options.full, filterIds: options.filter, scheduled: options.scheduled },
     );
     progress.stop();
-    if (options.email) await sendRunMail({ run: result.run, report, config, store: services.store, logger });
+    if (options.email) await sendRunMail({ run: result.run, report, config, runs: services.state.runs, logger });
     const run = services.store.getRun(result.run.id) ?? result.run;
-    return { result: { ...result, run }, metrics: metricsSnapshot(services.store, run) };
+    return { result: { ...result, run }, metrics: await metricsSnapshot(services.state, run) };
   } finally {
     progress.stop();
     unhook();

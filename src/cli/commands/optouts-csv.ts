@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import { countVerdicts, emptyJournalCounts, journalChanges, type JournalCounts } from '../../core/journal-changes.js';
 import { headerProblem, readHistoryRows, type HistoryReading, type HistoryRow } from '../../core/optout-history.js';
-import type { StateStore } from '../../core/ports.js';
+import type { State } from '../../core/state.js';
 import { UsageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 
@@ -54,11 +54,11 @@ export async function readHistoryCsv(file: string, deptCode: string): Promise<Hi
 }
 
 /** Journals the file's changes of this team in one go. */
-export function journalHistoryCsv(store: Pick<StateStore, 'getConfirmedOptedOut' | 'journalOptOuts'>, csv: HistoryCsv, logger: Logger): HistoryCsvCounts {
+export async function journalHistoryCsv(state: Pick<State, 'journal' | 'sync'>, csv: HistoryCsv, logger: Logger): Promise<HistoryCsvCounts> {
   const journalled = emptyJournalCounts();
-  // Short transactions: serve keeps answering webhooks on the same file meanwhile.
+  // Short transactions: serve keeps answering webhooks on the same state meanwhile.
   for (let start = 0; start < csv.changes.length; start += JOURNAL_CHUNK) {
-    countVerdicts(journalled, journalChanges(store, csv.changes.slice(start, start + JOURNAL_CHUNK)));
+    countVerdicts(journalled, await journalChanges(state, csv.changes.slice(start, start + JOURNAL_CHUNK)));
   }
   const counts = { rows: csv.rows, otherDepartments: csv.otherDepartments, journalled };
   logger.info(counts, 'opt-out history journalled');

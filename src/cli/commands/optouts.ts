@@ -3,11 +3,11 @@
  * lock, records a run of kind `optouts`, and mails its counts. `--from-csv <file>` first
  * journals Cadence's opt-out history export; `--dry-run` lists what would be written.
  */
-import { hostname } from 'node:os';
 import type { Config } from '../../config/schema.js';
-import { emptyRunCounts } from '../../adapters/sqlite/store.js';
 import { fromFeed, type JournalCounts } from '../../core/journal-changes.js';
 import { judgeChange, type JournalChange } from '../../core/optout-journal.js';
+import { emptyRunCounts, withRun } from '../../core/run-life.js';
+import type { State } from '../../core/state.js';
 import type { OptOutChange } from '../../core/types.js';
 import { connectValueFor, runWriteBack } from '../../core/write-back.js';
 import { ExitCode } from '../../errors.js';
@@ -15,7 +15,7 @@ import { sendRunMail } from '../../report/notify.js';
 import { println, type CliContext } from '../context.js';
 import { openServices, type Services } from '../services.js';
 import { loadConfigFor } from '../load-config.js';
-import { journalHistoryCsv, readHistoryCsv, type HistoryCsvCounts } from './optouts-csv.js';
+import { journalHistoryCsv, readHistoryCsv, type HistoryCsv, type HistoryCsvCounts } from './optouts-csv.js';
 
 export interface OptOutsOptions {
   dryRun: boolean;
@@ -59,7 +59,7 @@ async function listPending(config: Config, options: OptOutsOptions, context: Cli
  */
 export async function printPendingWrites(
   config: Config,
-  services: Pick<Services, 'cadence' | 'store'>,
+  services: Pick<Services, 'cadence' | 'state'>,
   output: { json: boolean; context: CliContext; where?: string },
 ): Promise<number> {
   const optOut = config.optOut!;
@@ -72,21 +72,22 @@ export async function printPendingWrites(
       : `< ${contactId} ${optOut.field} := "${value}"${output.where ?? ''} (${source} at ${changedAt})`;
     println(output.context, line);
   };
-  for (const entry of services.store.listPendingOptOuts()) print(entry.contactId, entry.optedOut, entry.source, entry.changedAt);
+  const { state } = services;
+  for (const entry of await state.journal.listPending()) print(entry.contactId, entry.optedOut, entry.source, entry.changedAt);
   if (optOut.feed !== true) return count;
-  const { since } = services.store.getOptOutPosition();
+  const { since } = await state.journal.getPosition();
   for await (const page of services.cadence.optOutChanges({ since })) {
-    for (const change of unjournalled(services.store, page.changes)) print(change.contactId, change.optedOut, change.source, change.changedAt);
+    for (const change of await unjournalled(state, page.changes)) print(change.contactId, change.optedOut, change.source, change.changedAt);
   }
   return count;
 }
 
 /** The feed's changes the journal would take as new latest entries to write (judged as it would, without writing). */
-function unjournalled(store: Services['store'], changes: readonly OptOutChange[]): JournalChange[] {
+async function unjournalled(state: Pick<State, 'journal' | 'sync'>, changes: readonly OptOutChange[]): Promise<JournalChange[]> {
   const readable = changes.map(fromFeed).filter((change) => change !== undefined);
   const ids = [...new Set(readable.map((change) => change.contactId))];
-  const latest = store.getConsent(ids);
-  const holds = store.getConfirmedOptedOut(ids);
+  const latest = await state.journal.getConsent(ids);
+  const holds = await state.sync.getConfirmedOptedOut(ids);
   const listed: JournalChange[] = [];
   for (const change of readable) {
     const connectHolds = change.connectHolds ?? holds.get(change.contactId);
@@ -98,31 +99,21 @@ function unjournalled(store: Services['store'], changes: readonly OptOutChange[]
   return listed;
 }
 
-async function writeBack(config: Config, options: OptOutsOptions, context: CliContext, history: Awaited<ReturnType<typeof readHistoryCsv>> | undefined): Promise<number> {
+/** A recorded run of kind `optouts`: the CSV journalled (when given), the write-back, then the mail. */
+async function writeBack(config: Config, options: OptOutsOptions, context: CliContext, history: HistoryCsv | undefined): Promise<number> {
   const { logger } = context;
   const services = openServices(config, logger);
-  const { store } = services;
+  const { state } = services;
   try {
-    store.acquireLock({ pid: process.pid, host: hostname() });
-    try {
-      const run = store.startRun('optouts');
+    return await withRun(state, 'optouts', { logger }, async ({ run, finish }) => {
       const counts = emptyRunCounts();
-      let csv: HistoryCsvCounts | undefined;
-      try {
-        if (history !== undefined) csv = journalHistoryCsv(store, history, logger);
-        counts.writeBack = await runWriteBack(config, { ...services, logger, runId: run.id });
-        store.finishRun(run.id, { outcome: counts.writeBack.failed > 0 ? 'contacts_failed' : 'ok', counts });
-      } catch (error) {
-        store.finishRun(run.id, { outcome: 'failed', counts, error: error instanceof Error ? error.message : String(error) });
-        throw error;
-      }
-      const finished = store.getRun(run.id)!;
-      if (options.email) await sendRunMail({ run: finished, report: { rows: 0 }, config, store, logger });
+      const csv = history === undefined ? undefined : await journalHistoryCsv(state, history, logger);
+      counts.writeBack = await runWriteBack(config, { ...services, logger, runId: run.id });
+      const finished = await finish({ outcome: counts.writeBack.failed > 0 ? 'contacts_failed' : 'ok', counts });
+      if (options.email) await sendRunMail({ run: finished, report: { rows: 0 }, config, runs: state.runs, logger });
       printResult(finished.counts.writeBack, { runId: run.id, outcome: finished.outcome, csv }, options, context);
       return finished.counts.writeBack.failed > 0 ? ExitCode.ContactsFailed : ExitCode.Ok;
-    } finally {
-      store.releaseLock();
-    }
+    });
   } finally {
     await services.close();
   }

@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { journalChanges } from '../../core/journal-changes.js';
 import { isJsonContentType, readWebhookBody } from '../../core/optout-webhook.js';
-import type { StateStore } from '../../core/ports.js';
+import type { State } from '../../core/state.js';
 import type { Logger } from '../../log.js';
 import type { ServeMetrics } from './serve-metrics.js';
 
@@ -21,7 +21,7 @@ const DRAIN_LIMIT_BYTES = 1024 * 1024;
 export interface HandlerDeps {
   token: string;
   deptCode: string;
-  store: Pick<StateStore, 'getConfirmedOptedOut' | 'journalOptOuts' | 'holdsAny'>;
+  state: Pick<State, 'journal' | 'sync'>;
   metrics: ServeMetrics;
   logger: Logger;
   /** A change is in the journal: write it back. */
@@ -62,7 +62,7 @@ export function webhookHandler(deps: HandlerDeps): (req: IncomingMessage, res: S
       return;
     }
     req.resume();
-    if (req.method === 'GET' && path === '/healthz') return healthz(res, deps);
+    if (req.method === 'GET' && path === '/healthz') return void healthz(res, deps);
     if (req.method === 'GET' && path === '/metrics') return void metrics(res, deps);
     notFound(res);
   };
@@ -100,7 +100,7 @@ async function receive(req: IncomingMessage, res: ServerResponse, deps: HandlerD
   const changedAt = now().toISOString();
   let verdict: string;
   try {
-    [verdict = 'repeat'] = journalChanges(deps.store, [{ contactId: reading.contactId, optedOut: reading.optedOut, changedAt, source: 'webhook' }]);
+    [verdict = 'repeat'] = await journalChanges(deps.state, [{ contactId: reading.contactId, optedOut: reading.optedOut, changedAt, source: 'webhook' }]);
   } catch (error) {
     // Not in the journal: Cadence must deliver it again.
     deps.logger.error({ error: error instanceof Error ? error.message : String(error) }, 'webhook change could not be journalled');
@@ -134,9 +134,9 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too large' | 'aborted
   });
 }
 
-function healthz(res: ServerResponse, deps: HandlerDeps): void {
+async function healthz(res: ServerResponse, deps: HandlerDeps): Promise<void> {
   try {
-    deps.store.holdsAny('consent');
+    await deps.state.journal.holdsAny();
     answer(res, 200, { status: 'ok' });
   } catch (error) {
     deps.logger.warn({ error: error instanceof Error ? error.message : String(error) }, 'health check: the state store is not answering');

@@ -5,8 +5,8 @@
  * write-back (and failed for good). No label or value ever holds a secret.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { StateStore } from '../../core/ports.js';
-import { metricsSnapshot, runMetricsRegistry, type MetricsSource } from '../../report/metrics.js';
+import type { State } from '../../core/state.js';
+import { metricsSnapshot, runMetricsRegistry } from '../../report/metrics.js';
 
 export interface ServeMetrics {
   /** serve's own metrics (webhooks, write-backs, the journal). */
@@ -19,8 +19,8 @@ export interface ServeMetrics {
   wrote(outcome: 'written' | 'failed' | 'retry'): void;
 }
 
-/** Registers serve's metrics; `store` is read at scrape time. */
-export function serveMetrics(store: Pick<StateStore, 'countOptOuts'> & MetricsSource): ServeMetrics {
+/** Registers serve's metrics; `state` is read at scrape time. */
+export function serveMetrics(state: Pick<State, 'runs' | 'sync' | 'journal'>): ServeMetrics {
   const registry = new Registry();
   const webhooks = new Counter({
     name: 'connect_sync_webhook_requests_total',
@@ -39,16 +39,16 @@ export function serveMetrics(store: Pick<StateStore, 'countOptOuts'> & MetricsSo
     help: 'Opt-out journal entries by write-back state: pending (to write) and failed (refused by Connect for good).',
     labelNames: ['state'] as const,
     registers: [registry],
-    collect() {
-      const counts = store.countOptOuts();
+    async collect() {
+      const counts = await state.journal.counts();
       this.set({ state: 'pending' }, counts.pending);
       this.set({ state: 'failed' }, counts.failed);
     },
   });
   return {
     registry,
-    text() {
-      return Registry.merge([registry, runMetricsRegistry(metricsSnapshot(store))]).metrics();
+    async text() {
+      return Registry.merge([registry, runMetricsRegistry(await metricsSnapshot(state))]).metrics();
     },
     answered(status) {
       webhooks.inc({ status: String(status) });

@@ -7,12 +7,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createConnectClient } from '../../adapters/connect/client.js';
-import { openStateStore } from '../../adapters/sqlite/store.js';
 import { writerId } from '../../core/write-back.js';
 import { ConfigError, ExitCode } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Config } from '../../config/schema.js';
 import type { CliContext } from '../context.js';
+import { openState } from '../services.js';
 import { loadConfigFor } from '../load-config.js';
 import { webhookHandler } from './serve-http.js';
 import { serveMetrics } from './serve-metrics.js';
@@ -47,18 +47,18 @@ export async function serveCommand(context: CliContext): Promise<number> {
   return ExitCode.Ok;
 }
 
-/** Opens the state file and Connect, listens, and starts the write-back worker. */
+/** Opens the state and Connect, listens, and starts the write-back worker. */
 export async function startServing(config: Config, logger: Logger): Promise<RunningServe> {
   const webhook = config.optOut?.webhook;
   if (config.optOut === undefined || webhook === undefined) {
     throw new ConfigError('connect-sync serve needs optOut.webhook in the config', [{ path: 'optOut.webhook', message: 'required by serve (listen and token)' }]);
   }
-  // Short transactions on this connection: an import may be writing to the same file.
-  const store = openStateStore(config.state.path, { writeBehind: false });
+  // Short transactions: an import may be writing to the same state.
+  const state = openState(config, { writeThrough: true });
   const connect = createConnectClient(config.connect, { logger: logger.child({ service: 'connect' }) });
-  const metrics = serveMetrics(store);
-  const worker = startWriteBackWorker(config, { connect, store, logger, owner: writerId() }, (outcome) => metrics.wrote(outcome));
-  const server = createServer(webhookHandler({ token: webhook.token, deptCode: config.cadence.deptCode, store, metrics, logger, journalled: () => worker.nudge() }));
+  const metrics = serveMetrics(state);
+  const worker = startWriteBackWorker(config, { connect, state, logger, owner: writerId() }, (outcome) => metrics.wrote(outcome));
+  const server = createServer(webhookHandler({ token: webhook.token, deptCode: config.cadence.deptCode, state, metrics, logger, journalled: () => worker.nudge() }));
   server.requestTimeout = 10_000;
   server.headersTimeout = 5000;
   const stop = async () => {
@@ -66,7 +66,7 @@ export async function startServing(config: Config, logger: Logger): Promise<Runn
       await worker.stop();
       await connect.close();
     });
-    store.close();
+    await state.close();
   };
   try {
     return { url: await listen(server, webhook.listen, logger), stop };
