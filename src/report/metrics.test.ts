@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { emptyRunCounts } from '../adapters/sqlite/runs.js';
+import { openSqliteState } from '../adapters/sqlite/state.js';
 import type { RunRecord } from '../core/ports.js';
-import { runMetricsRegistry } from './metrics.js';
+import { emptyRunCounts } from '../core/run-life.js';
+import { metricsSnapshot, runMetricsRegistry } from './metrics.js';
 
 const run: RunRecord = {
   id: '20261125T060000Z-ab12',
@@ -53,5 +54,42 @@ describe('run metrics', () => {
   it('says only what it knows before a first run', async () => {
     const text = await runMetricsRegistry({ stillFailing: 0, watermarks: [], now: new Date() }).metrics();
     expect(text.split('\n').filter((line) => line !== '' && !line.startsWith('#'))).toEqual(['connect_sync_still_failing_contacts 0']);
+  });
+});
+
+describe('metricsSnapshot over the state', () => {
+  it('takes the newest import past the opt-out runs after it, its exit code, the last completed import and the watermarks', async () => {
+    let clock = new Date('2026-11-25T06:00:00.000Z');
+    const state = openSqliteState(':memory:', { now: () => clock });
+    try {
+      const failed = await state.runs.start('import');
+      await state.runs.finish(failed.id, { outcome: 'failed', counts: emptyRunCounts(), error: 'Connect unreachable' });
+      clock = new Date('2026-11-25T07:00:00.000Z');
+      const last = await state.runs.start('import');
+      await state.runs.finish(last.id, { outcome: 'contacts_failed', counts: { ...emptyRunCounts(), errors: 2, stillFailing: 3 } });
+      clock = new Date('2026-11-25T08:00:00.000Z');
+      const optouts = await state.runs.start('optouts');
+      await state.runs.finish(optouts.id, { outcome: 'ok', counts: emptyRunCounts() });
+      await state.sync.setWatermarks([{ filterId: 70542, modifiedAt: '2026-11-25T05:00:00.000Z', contactId: '9', fingerprint: 'f' }]);
+
+      const now = new Date('2026-11-25T09:00:00.000Z');
+      const snapshot = await metricsSnapshot(state, undefined, now);
+      expect(snapshot).toMatchObject({ exitCode: 1, lastCompletedAt: '2026-11-25T07:00:00.000Z', stillFailing: 3, now });
+      expect(snapshot.lastRun?.id).toBe(last.id);
+      expect(snapshot.watermarks).toEqual([{ filterId: 70542, modifiedAt: '2026-11-25T05:00:00.000Z', contactId: '9', fingerprint: 'f', updatedAt: '2026-11-25T08:00:00.000Z' }]);
+      expect((await metricsSnapshot(state, await state.runs.get(failed.id), now)).exitCode).toBe(3);
+    } finally {
+      await state.close();
+    }
+  });
+
+  it('knows no run before the first import', async () => {
+    const state = openSqliteState(':memory:');
+    try {
+      const now = new Date();
+      expect(await metricsSnapshot(state, undefined, now)).toEqual({ lastRun: undefined, exitCode: undefined, lastCompletedAt: undefined, stillFailing: 0, watermarks: [], now });
+    } finally {
+      await state.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Consent safety (issue 7, product.md §5): an opt-out Cadence reported is never reversed
+ * Consent safety (product.md §5): an opt-out Cadence reported is never reversed
  * by an import, whether the write-back to Connect failed or someone set Connect back, until
  * Cadence itself reports an opt-in. The report and the mail carry the write-back's counts.
  */

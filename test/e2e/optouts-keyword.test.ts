@@ -1,5 +1,5 @@
 /**
- * The opt-out write-back (issue 7, product.md §5): a STOP or START texted to Cadence is
+ * The opt-out write-back (product.md §5): a STOP or START texted to Cadence is
  * written to Connect with the source code, once; connect-sync's own import echo is not;
  * and the import after it sends nothing for that contact.
  */

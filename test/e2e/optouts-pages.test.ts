@@ -1,5 +1,5 @@
 /**
- * Consent safety when the write-back stops early (issue 7, product.md §5): Connect fails
+ * Consent safety when the write-back stops early (product.md §5): Connect fails
  * on the first write, and a STOP sits on a later page of Cadence's optouts feed (pages
  * hold 500 changes). The import that follows must still not opt that student back in, and
  * the STOP is written once Connect answers again.

@@ -1,5 +1,5 @@
 /**
- * The write-back's position in Cadence's optouts feed (issue 7): it survives `kill -9`
+ * The write-back's position in Cadence's optouts feed: it survives `kill -9`
  * (what was not confirmed is written again, nothing is lost), a run after a complete one
  * writes nothing, `--dry-run` writes nothing, and without an `optOut` section nothing
  * happens at all.
