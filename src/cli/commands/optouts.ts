@@ -108,7 +108,7 @@ async function writeBack(config: Config, options: OptOutsOptions, context: CliCo
     return await withRun(state, 'optouts', { logger }, async ({ run, finish }) => {
       const counts = emptyRunCounts();
       const csv = history === undefined ? undefined : await journalHistoryCsv(state, history, logger);
-      counts.writeBack = await runWriteBack(config, { ...services, logger, runId: run.id });
+      counts.writeBack = await runWriteBack(config, { connect: services.connect, cadence: services.cadence, state, logger, runId: run.id });
       const finished = await finish({ outcome: counts.writeBack.failed > 0 ? 'contacts_failed' : 'ok', counts });
       if (options.email) await sendRunMail({ run: finished, report: { rows: 0 }, config, runs: state.runs, logger });
       printResult(finished.counts.writeBack, { runId: run.id, outcome: finished.outcome, csv }, options, context);
