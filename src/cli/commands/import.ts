@@ -189,7 +189,7 @@ async function importRun(config: Config, services: Services, handle: RunHandle, 
 
 /** The opt-out write-back's step of the run (the write-back's own signature, in this one place). */
 async function writeBackStep(config: Config, services: Services, logger: Logger, runId: string): Promise<RunCounts['writeBack']> {
-  return runWriteBack(config, { ...services, logger, runId });
+  return runWriteBack(config, { connect: services.connect, cadence: services.cadence, store: services.store, logger, runId });
 }
 
 /** The run's mail (the mail's own signature, in this one place). */
