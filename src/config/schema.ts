@@ -114,7 +114,7 @@ export const Criteria = z.strictObject({
   filterIds: z
     .array(positiveInt('a positive integer'), { error: 'expected a list of filter ids' })
     .min(1, 'expected at least one filter id')
-    // A run tells filters apart by one bit each in a 32-bit mask (core/import/tally.ts).
+    // A run tells filters apart by one bit each in a 32-bit mask (core/sync/tally.ts).
     .max(31, 'expected at most 31 filter ids')
     .superRefine((ids, ctx) => {
       ids.forEach((id, index) => {

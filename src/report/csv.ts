@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import type { RunIssue } from '../core/ports.js';
+import type { ReportRows } from '../core/state.js';
 
 /** The report's columns, in order; the header row spells them exactly so. */
 export const REPORT_COLUMNS = [
@@ -41,6 +42,12 @@ export function guardCell(cell: string): string {
 
 /** A report row: this run's issue, or a still-failing contact's error from an earlier run. */
 export type ReportRow = RunIssue & { earlierRun?: boolean };
+
+/** A run's report: its own rows, then the contacts still failing from earlier runs (product.md §6). */
+export async function* runReportRows(report: Pick<ReportRows, 'rows' | 'stillFailingRows'>, runId: string): AsyncGenerator<ReportRow> {
+  yield* report.rows(runId);
+  for await (const row of report.stillFailingRows(runId)) yield { ...row, earlierRun: true };
+}
 
 /** One issue as the report's cells, in REPORT_COLUMNS order, formula-guarded. */
 export function issueCells(issue: ReportRow): string[] {

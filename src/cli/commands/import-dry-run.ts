@@ -5,7 +5,7 @@
  * file is opened read-only, no lock is taken, and no Cadence import or Connect update is
  * made (the write-back's pending changes are listed, not written).
  */
-import { planImport, type DryRunEvent, type DryRunSummary } from '../../core/import/dry-run.js';
+import { previewImport, type DryRunEvent, type DryRunSummary } from '../../core/sync/preview-sink.js';
 import type { PlanItem } from '../../core/plan.js';
 import type { Config } from '../../config/schema.js';
 import { ExitCode } from '../../errors.js';
@@ -29,13 +29,10 @@ export async function dryRunCommand(config: Config, options: DryRunOptions, cont
   try {
     if (config.optOut) await printPendingWrites(config, services, { json: options.json, context, where: ' in Connect' });
     const listed = { create: 0, update: 0, error: 0 };
-    const events = planImport(config, { ...services, signal: interrupt.signal }, { full: options.full, filterIds: options.filter });
-    let step = await events.next();
-    while (!step.done) {
-      printEvent(step.value, options, context, listed, limit);
-      step = await events.next();
-    }
-    printSummary(step.value, options, context, listed, limit);
+    const summary = await previewImport(config, { ...services, signal: interrupt.signal }, { full: options.full, filterIds: options.filter }, (event) =>
+      printEvent(event, options, context, listed, limit),
+    );
+    printSummary(summary, options, context, listed, limit);
     return ExitCode.Ok;
   } finally {
     interrupt.dispose();

@@ -4,10 +4,13 @@
  * does nothing outside the nightly window.
  */
 import type { Config } from '../../config/schema.js';
-import { runImport, type ImportResult } from '../../core/import/run-import.js';
+import { importContacts, syncNotStarted, type SyncOutcome } from '../../core/sync/import-contacts.js';
+import type { ProgressEvent } from '../../core/sync/loop.js';
+import { selectFilters } from '../../core/sync/setup.js';
+import { withRun, type RunHandle } from '../../core/run-life.js';
+import type { State } from '../../core/state.js';
 import { windowDecision, windowStart } from '../../core/schedule.js';
-import type { RunRecord } from '../../core/ports.js';
-import { openStateStore } from '../../adapters/sqlite/store.js';
+import type { RunCounts, RunRecord } from '../../core/ports.js';
 import { metricsSnapshot, writeMetricsFile, type MetricsSnapshot } from '../../report/metrics.js';
 import { createPinger, endPing } from '../../report/ping.js';
 import { secretScrubber } from '../../report/mail.js';
@@ -17,9 +20,9 @@ import { sendRunMail, writeRunReport, type RunReport } from '../../report/notify
 import { formatCounts, oneLineSummary } from '../../report/summary.js';
 import { println, type CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
-import { onBeforeLogLine } from '../../log.js';
-import { interruptSignal, openServices, type Services } from '../services.js';
-import type { ReportRow } from '../../report/csv.js';
+import { onBeforeLogLine, type Logger } from '../../log.js';
+import { interruptSignal, openServices, openState, type Services } from '../services.js';
+import { runReportRows } from '../../report/csv.js';
 import { loadConfigFor } from '../load-config.js';
 
 export interface ImportCommandOptions {
@@ -36,10 +39,16 @@ export interface ImportCommandOptions {
   metricsFile?: string;
 }
 
+/** A finished run; `failure` is what ended it when it could not complete (outcome `failed`). */
+export interface ImportResult {
+  run: RunRecord;
+  failure?: unknown;
+}
+
 /** Runs the command and answers with the exit code (0 ok, 1 contacts failed). */
 export async function importCommand(options: ImportCommandOptions, context: CliContext, now = new Date()): Promise<number> {
   const config = await loadConfigFor(context);
-  if (options.scheduled && !scheduledImportDue(config, context, now)) return ExitCode.Ok;
+  if (options.scheduled && !(await scheduledImportDue(config, context, now))) return ExitCode.Ok;
   if (options.dryRun) {
     // Loaded only here: the dry run's printing and planning are of no use to a real run.
     const { dryRunCommand } = await import('./import-dry-run.js');
@@ -75,19 +84,19 @@ function exitCodeOf(result: ImportResult): number {
  * no scheduled import completed (exit 0 or 1) since tonight's window began. Otherwise it
  * logs why and does nothing else: no call, no mail, no ping, no metrics.
  */
-function scheduledImportDue(config: Config, context: CliContext, now: Date): boolean {
+async function scheduledImportDue(config: Config, context: CliContext, now: Date): Promise<boolean> {
   const decision = windowDecision(config.nightlyImport, now);
   if (!decision.run) {
     context.logger.info({ reason: decision.reason, localTime: decision.localTime }, 'scheduled import skipped');
     return false;
   }
   const since = windowStart(config.nightlyImport, now);
-  const store = openStateStore(config.state.path);
+  const state = openState(config);
   let done: RunRecord | undefined;
   try {
-    done = store.scheduledCompletedSince(since);
+    done = await state.runs.scheduledCompletedSince(since);
   } finally {
-    store.close();
+    await state.close();
   }
   if (done === undefined) return true;
   context.logger.info(
@@ -109,36 +118,25 @@ async function writeMetrics(path: string, snapshot: MetricsSnapshot, context: Cl
 /** One real run with its report and mail; also what the metrics say after it. */
 async function importOnce(config: Config, options: ImportCommandOptions, context: CliContext): Promise<{ result: ImportResult; metrics: MetricsSnapshot }> {
   const { logger } = context;
+  const filterIds = selectFilters(config, options.filter);
   const services = openServices(config, logger);
   const interrupt = interruptSignal(logger, { maxMinutes: options.maxMinutes });
   const progress = createProgress({ stream: process.stderr, enabled: !context.options.quiet && !options.json });
   // A log line clears the progress line first; the progress is drawn again after it.
   const unhook = onBeforeLogLine(() => progress.clear());
-  let report: RunReport = { rows: 0 };
   try {
-    const result = await runImport(
-      config,
-      {
-        ...services,
-        logger,
-        signal: interrupt.signal,
-        onProgress: (event) => {
-          if (event.type === 'filter') progress.filter(event.filterId, event.reason);
-          else if (event.type === 'fetched') progress.fetched(event.filterId, event.contacts);
-          else progress.batch(event.contacts);
-        },
-        writeBack: (runId) => runWriteBack(config, { ...services, logger, runId }),
-        writeReport: async (run) => {
-          report = await writeRunReport({ run, issues: () => reportRows(services.store, run.id), statePath: config.state.path, logger });
-          return report.path;
-        },
-      },
-      { full: options.full, filterIds: options.filter, scheduled: options.scheduled },
+    const onProgress = (event: ProgressEvent) => {
+      if (event.type === 'filter') progress.filter(event.filterId, event.reason);
+      else if (event.type === 'fetched') progress.fetched(event.filterId, event.contacts);
+      else progress.batch(event.contacts);
+    };
+    const done = await withRun(services.state, 'import', { logger, scheduled: options.scheduled }, (handle) =>
+      importRun(config, services, handle, { filterIds, full: options.full, logger, signal: interrupt.signal, onProgress }),
     );
     progress.stop();
-    if (options.email) await sendRunMail({ run: result.run, report, config, runs: services.state.runs, logger });
-    const run = services.store.getRun(result.run.id) ?? result.run;
-    return { result: { ...result, run }, metrics: await metricsSnapshot(services.state, run) };
+    if (options.email) await mail(config, services, done, logger);
+    const run = (await services.state.runs.get(done.run.id)) ?? done.run;
+    return { result: { run, failure: done.failure }, metrics: await metricsAfter(services.state, run) };
   } finally {
     progress.stop();
     unhook();
@@ -147,10 +145,62 @@ async function importOnce(config: Config, options: ImportCommandOptions, context
   }
 }
 
-/** The run's own rows, then the contacts still failing from earlier runs (product.md §6). */
-function* reportRows(store: Services['store'], runId: string): Generator<ReportRow> {
-  yield* store.iterateIssues(runId);
-  for (const row of store.iterateStillFailing(runId)) yield { ...row, earlierRun: true };
+interface RunSteps {
+  filterIds: readonly number[];
+  full: boolean;
+  logger: Logger;
+  signal: AbortSignal;
+  onProgress: (event: ProgressEvent) => void;
+}
+
+/** A finished run, its report, and what stopped it when it could not complete. */
+interface RunDone extends ImportResult {
+  report: RunReport;
+}
+
+/** The run's steps, in order: opt-out write-back, sync, report, finish. */
+async function importRun(config: Config, services: Services, handle: RunHandle, steps: RunSteps): Promise<RunDone> {
+  const { run } = handle;
+  const log = steps.logger.child({ runId: run.id });
+  log.info({ filters: steps.filterIds, full: steps.full }, 'import started');
+  const deps = { ...services, logger: log, signal: steps.signal, onProgress: steps.onProgress };
+  let writeBack: RunCounts['writeBack'] | undefined;
+  let synced: SyncOutcome;
+  try {
+    writeBack = await writeBackStep(config, services, log, run.id);
+    synced = await importContacts(config, deps, { run, filterIds: steps.filterIds, full: steps.full, writeBack });
+  } catch (error) {
+    synced = await syncNotStarted(config, services.state, run.id, steps.signal.aborted ? steps.signal.reason : error);
+  }
+  const { failure, notes } = synced;
+  const counts = { ...synced.counts, writeBack: writeBack ?? synced.counts.writeBack };
+  const report = await writeRunReport({ run: { ...run, counts, notes }, issues: () => runReportRows(services.state.report, run.id), statePath: config.state.path, logger: steps.logger });
+  const stillFailing = counts.stillFailing ?? 0;
+  if (failure === undefined) {
+    const finished = await handle.finish({ outcome: counts.errors + stillFailing > 0 ? 'contacts_failed' : 'ok', counts, notes, reportPath: report.path });
+    log.info({ matched: counts.matched, imported: counts.imported, errors: counts.errors, warnings: counts.warnings, stillFailing }, 'import finished');
+    return { run: finished, report };
+  }
+  const reason = failure instanceof Error ? failure.message : String(failure);
+  const finished = await handle.finish({ outcome: 'failed', counts, error: reason, notes, reportPath: report.path });
+  log.error({ reason }, 'import could not complete');
+  return { run: finished, failure, report };
+}
+
+/** The opt-out write-back's step of the run (the write-back's own signature, in this one place). */
+async function writeBackStep(config: Config, services: Services, logger: Logger, runId: string): Promise<RunCounts['writeBack']> {
+  return runWriteBack(config, { connect: services.connect, cadence: services.cadence, store: services.store, logger, runId });
+}
+
+/** The run's mail (the mail's own signature, in this one place). */
+async function mail(config: Config, services: Services, done: RunDone, logger: Logger): Promise<void> {
+  await sendRunMail({ run: done.run, report: done.report, config, store: services.store, logger });
+}
+
+/** The metrics after `run`, read from the state's roles. */
+async function metricsAfter(state: State, run: RunRecord): Promise<MetricsSnapshot> {
+  const [completed, watermarks] = await Promise.all([state.runs.lastCompletedImport(), state.sync.listWatermarks()]);
+  return metricsSnapshot({ recentRuns: () => [run], lastCompletedImport: () => completed, listWatermarks: () => watermarks }, run);
 }
 
 function printResult(result: ImportResult, options: ImportCommandOptions, context: CliContext): void {

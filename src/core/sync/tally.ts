@@ -14,6 +14,9 @@
 import type { FilterCounts, RunCounts } from '../ports.js';
 import type { ConfirmedOutcome } from '../types.js';
 import type { ContactOutcome } from '../still-failing.js';
+import type { Sighting } from './plan-page.js';
+
+export type { Sighting } from './plan-page.js';
 
 // A contact's state: its outcome in the low bits, WARNED on top.
 const PENDING = 0;
@@ -23,8 +26,6 @@ const OUTCOME_BITS = 7;
 const WARNED = 8;
 const INITIAL_SLOTS = 1024;
 
-/** Where a sighting of a contact stands against what the run already saw of it. */
-export type Sighting = 'new' | 'same' | 'newer';
 
 interface Counters extends FilterCounts {
   created: number;
@@ -93,6 +94,13 @@ export class RunTally {
       this.unreadables.set(rawId, key);
     }
     return key;
+  }
+
+  /** The version (modifiedAt in ms) of the contact the run took up; undefined when it took up none. */
+  versionOf(contactId: string): number | undefined {
+    const slot = this.find(Number(contactId));
+    const version = slot < 0 ? Number.NaN : this.versions[slot]!;
+    return Number.isNaN(version) ? undefined : version;
   }
 
   /** The mask bits of filter ids (unknown ones have none). */

@@ -9,7 +9,8 @@ import pLimit from 'p-limit';
 import { TransientFailure } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { gateConsent, needsConsent, type GateDecision } from '../consent-gate.js';
-import type { CadenceSink, RunIssue, StateStore } from '../ports.js';
+import type { CadenceSink, RunIssue } from '../ports.js';
+import type { OptOutJournal, ReportRows, SyncState } from '../state.js';
 import type { CadenceContact, ContactResult } from '../types.js';
 import type { RunTally } from './tally.js';
 
@@ -27,12 +28,16 @@ interface Gated {
   decision: GateDecision;
 }
 
+/** What the pusher reads and records in the state. */
+export interface PusherState {
+  sync: Pick<SyncState, 'recordConfirmed' | 'forgetConfirmed' | 'putRetries' | 'removeRetries' | 'getConfirmedOptedOut'>;
+  journal: Pick<OptOutJournal, 'getConsent'>;
+  report: Pick<ReportRows, 'add'>;
+}
+
 export interface PusherOptions {
   cadence: CadenceSink;
-  store: Pick<
-    StateStore,
-    'recordConfirmed' | 'forgetConfirmed' | 'putRetries' | 'removeRetries' | 'addIssues' | 'getConfirmedOptedOut' | 'getConsent'
-  >;
+  state: PusherState;
   tally: RunTally;
   runId: string;
   batchSize: number;
@@ -40,7 +45,7 @@ export interface PusherOptions {
   logger: Logger;
   signal?: AbortSignal;
   /** Called after each batch is settled. */
-  onBatch?: (event: { contacts: number }) => void;
+  onBatch?: (event: { contacts: number }) => Promise<void>;
 }
 
 export class BatchPusher {
@@ -134,30 +139,33 @@ export class BatchPusher {
 
   private async send(batch: Outgoing[]): Promise<void> {
     if (this.fatal !== undefined) return;
-    const { cadence, logger, signal, store } = this.options;
+    const { cadence, logger, signal, state } = this.options;
     this.sentBatches += 1;
     this.sentContacts += batch.length;
-    // Cadence may apply this batch and the run be killed before its answer is recorded; the
-    // payloads confirmed before are then in doubt, and a contact changed back to one of them
-    // would be skipped for ever. Forgotten now, such a contact is sent again by the next run.
-    const gated = this.gate(batch);
-    const replaced = batch.filter((outgoing) => outgoing.replacesConfirmed).map((outgoing) => outgoing.payload.uniqueCampusId);
-    if (replaced.length > 0) store.forgetConfirmed(replaced);
     try {
+      // Cadence may apply this batch and the run be killed before its answer is recorded; the
+      // payloads confirmed before are then in doubt, and a contact changed back to one of them
+      // would be skipped for ever. Forgotten now, such a contact is sent again by the next run.
+      const gated = await this.gate(batch);
+      const replaced = batch.filter((outgoing) => outgoing.replacesConfirmed).map((outgoing) => outgoing.payload.uniqueCampusId);
+      if (replaced.length > 0) await state.sync.forgetConfirmed(replaced);
       const results = await cadence.importBatch(
         gated.map(({ decision }) => decision.wire),
         signal,
-      );
-      this.record(gated, results);
-    } catch (error) {
-      if (error instanceof TransientFailure) {
-        logger.warn({ contacts: batch.length, err: error.message }, 'batch failed after retries; contacts wait for the next run');
-        this.deferToNextRun(batch, error.message);
+      ).catch((error: unknown) => {
+        if (!(error instanceof TransientFailure)) throw error;
+        return error;
+      });
+      if (results instanceof TransientFailure) {
+        logger.warn({ contacts: batch.length, err: results.message }, 'batch failed after retries; contacts wait for the next run');
+        await this.deferToNextRun(batch, results.message);
       } else {
-        this.fatal ??= error;
+        await this.record(gated, results);
       }
+      await this.options.onBatch?.({ contacts: batch.length });
+    } catch (error) {
+      this.fatal ??= error;
     }
-    this.options.onBatch?.({ contacts: batch.length });
   }
 
   /**
@@ -166,13 +174,15 @@ export class BatchPusher {
    * (the payloads confirmed by then, opt-outs recorded while the run went on). Reads the
    * state only for payloads that carry `optedOut`. Conflicts are reported here.
    */
-  private gate(batch: readonly Outgoing[]): Gated[] {
-    const { store, tally, runId } = this.options;
+  private async gate(batch: readonly Outgoing[]): Promise<Gated[]> {
+    const { state, tally, runId } = this.options;
     const carrying = batch.filter((outgoing) => outgoing.payload.optedOut !== undefined);
     if (carrying.length === 0) return batch.map((outgoing) => ({ outgoing, decision: { wire: outgoing.payload, record: outgoing.payload } }));
     const idOf = (outgoing: Outgoing) => outgoing.payload.uniqueCampusId;
-    const confirmed = store.getConfirmedOptedOut(carrying.filter((outgoing) => outgoing.replacesConfirmed).map(idOf));
-    const consent = store.getConsent(carrying.filter((outgoing) => needsConsent(outgoing.payload)).map(idOf));
+    const [confirmed, consent] = await Promise.all([
+      state.sync.getConfirmedOptedOut(carrying.filter((outgoing) => outgoing.replacesConfirmed).map(idOf)),
+      state.journal.getConsent(carrying.filter((outgoing) => needsConsent(outgoing.payload)).map(idOf)),
+    ]);
     const conflicts: RunIssue[] = [];
     const gated = batch.map((outgoing): Gated => {
       const id = idOf(outgoing);
@@ -187,13 +197,13 @@ export class BatchPusher {
       }
       return { outgoing, decision };
     });
-    if (conflicts.length > 0) store.addIssues(runId, conflicts);
+    if (conflicts.length > 0) await state.report.add(runId, conflicts);
     return gated;
   }
 
   /** Records one completed batch: confirmed payloads, and rejected contacts as errors (out of the retry table). */
-  private record(gated: readonly Gated[], results: readonly ContactResult[]): void {
-    const { store, tally, runId } = this.options;
+  private async record(gated: readonly Gated[], results: readonly ContactResult[]): Promise<void> {
+    const { state, tally, runId } = this.options;
     const batch = gated.map(({ outgoing }) => outgoing);
     const byId = new Map(gated.map((each) => [each.outgoing.payload.uniqueCampusId, each]));
     const confirmed: { contactId: string; payload: CadenceContact }[] = [];
@@ -217,19 +227,19 @@ export class BatchPusher {
         confirmed.push({ contactId: result.uniqueCampusId, payload: decision.record });
       }
     }
-    store.recordConfirmed(confirmed);
+    await state.sync.recordConfirmed(confirmed);
     this.answered(batch, 'known');
     if (rejected.length > 0) {
-      store.addIssues(runId, rejected);
+      await state.report.add(runId, rejected);
       // A rejection is a data error: sent again only when the contact changes (product.md §4).
-      store.removeRetries(rejected.map((issue) => issue.contactId));
+      await state.sync.removeRetries(rejected.map((issue) => issue.contactId));
     }
   }
 
   /** A batch that outlived its retries: its contacts go to the retry table (product.md §4). */
-  private deferToNextRun(batch: readonly Outgoing[], reason: string): void {
-    const { store, tally, runId } = this.options;
-    store.putRetries(
+  private async deferToNextRun(batch: readonly Outgoing[], reason: string): Promise<void> {
+    const { state, tally, runId } = this.options;
+    await state.sync.putRetries(
       batch.map((outgoing) => ({
         contactId: outgoing.payload.uniqueCampusId,
         payload: outgoing.payload,
@@ -239,7 +249,7 @@ export class BatchPusher {
     );
     for (const outgoing of batch) tally.failed(outgoing.payload.uniqueCampusId);
     this.answered(batch, 'unknown');
-    store.addIssues(
+    await state.report.add(
       runId,
       batch.map((outgoing) => ({
         contactId: outgoing.payload.uniqueCampusId,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sqliteState } from '../../adapters/sqlite/state.js';
 import { openStateStore, type SqliteStateStore } from '../../adapters/sqlite/store.js';
 import { silentLogger } from '../../log.js';
 import type { CadenceSink } from '../ports.js';
@@ -42,16 +43,26 @@ describe('BatchPusher: recording what Cadence confirmed', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Resolves once `count` batches are settled (recorded) in all. */
+  let settled: (count: number) => Promise<void>;
+
   function pusher(batchSize = 2): BatchPusher {
     const tally = new RunTally([1]);
+    let done = 0;
+    const waiters: { count: number; resolve: () => void }[] = [];
+    settled = (count) => (done >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve })));
     return new BatchPusher({
       cadence: cadence as unknown as CadenceSink,
-      store,
+      state: sqliteState(store),
       tally,
       runId: store.startRun('import').id,
       batchSize,
       concurrency: 2,
       logger: silentLogger(),
+      onBatch: async () => {
+        done += 1;
+        for (const waiter of waiters) if (waiter.count <= done) waiter.resolve();
+      },
     });
   }
 
@@ -61,7 +72,7 @@ describe('BatchPusher: recording what Cadence confirmed', () => {
     cadence.hold = (contacts) => (contacts[0]?.uniqueCampusId === '3' ? new Promise<void>((resolve) => (release = resolve)) : undefined);
     for (const id of ['1', '2', '3', '4']) await sending.add({ payload: contact(id), report });
     // The first batch is answered, the second is held: a kill now must find the first on record.
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await settled(1);
     expect([...store.getConfirmed(['1', '2', '3', '4']).keys()].sort()).toEqual(['1', '2']);
     release();
     await sending.drain();
@@ -71,13 +82,18 @@ describe('BatchPusher: recording what Cadence confirmed', () => {
   it('forgets the confirmed payload of a contact while a newer version of it is on its way', async () => {
     const sending = pusher(1);
     await sending.add({ payload: contact('7', 'Ada'), report });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await settled(1);
     expect(store.getConfirmed(['7']).get('7')).toEqual(contact('7', 'Ada'));
 
     let release!: () => void;
-    cadence.hold = () => new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const atCadence = new Promise<void>((resolve) => (reached = resolve));
+    cadence.hold = () => {
+      reached();
+      return new Promise<void>((resolve) => (release = resolve));
+    };
     await sending.add({ payload: contact('7', 'Augusta'), report, replacesConfirmed: true });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await atCadence;
     // Cadence may hold either version now (A → B → A would otherwise be skipped for ever).
     expect(store.getConfirmed(['7']).has('7')).toBe(false);
     release();
@@ -105,6 +121,7 @@ describe('BatchPusher: recording what Cadence confirmed', () => {
   it('writes the confirmations it has when the run ends badly', async () => {
     const sending = pusher(1);
     await sending.add({ payload: contact('1'), report });
+    await settled(1);
     cadence.hold = () => Promise.reject(new Error('credentials refused'));
     await sending.add({ payload: contact('2'), report });
     await sending.settle();
@@ -134,7 +151,7 @@ describe('BatchPusher: the consent gate decides when the batch is sent (product.
   function pusher(batchSize: number): BatchPusher {
     const tally = new RunTally([1]);
     for (const id of ['1', '2', '3', '4', '5']) tally.sight(id, 0, 1);
-    return new BatchPusher({ cadence: cadence as unknown as CadenceSink, store, tally, runId, batchSize, concurrency: 2, logger: silentLogger() });
+    return new BatchPusher({ cadence: cadence as unknown as CadenceSink, state: sqliteState(store), tally, runId, batchSize, concurrency: 2, logger: silentLogger() });
   }
 
   const optedIn = (id: string, firstName = 'Ada'): CadenceContact => ({ ...contact(id, firstName), optedOut: false });
@@ -164,10 +181,17 @@ describe('BatchPusher: the consent gate decides when the batch is sent (product.
   it('keeps a STOP recorded while an earlier version of a re-planned contact was on its way', async () => {
     const sending = pusher(1);
     let release!: () => void;
-    cadence.hold = (contacts) => (contacts[0]?.firstName === 'Ada' ? new Promise<void>((resolve) => (release = resolve)) : undefined);
+    let reached!: () => void;
+    const firstAtCadence = new Promise<void>((resolve) => (reached = resolve));
+    cadence.hold = (contacts) => {
+      if (contacts[0]?.firstName !== 'Ada') return undefined;
+      reached();
+      return new Promise<void>((resolve) => (release = resolve));
+    };
     await sending.add({ payload: optedIn('3', 'Ada'), report });
     // Re-planned against the version in flight: an update whose optedOut did not change.
     await sending.add({ payload: optedIn('3', 'Augusta'), report, replacesConfirmed: true });
+    await firstAtCadence;
     store.recordConsent('3', stop);
     release();
     await sending.drain();
