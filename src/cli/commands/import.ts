@@ -8,7 +8,6 @@ import { importContacts, syncNotStarted, type SyncOutcome } from '../../core/syn
 import type { ProgressEvent } from '../../core/sync/loop.js';
 import { selectFilters } from '../../core/sync/setup.js';
 import { withRun, type RunHandle } from '../../core/run-life.js';
-import type { State } from '../../core/state.js';
 import { windowDecision, windowStart } from '../../core/schedule.js';
 import type { RunCounts, RunRecord } from '../../core/ports.js';
 import { metricsSnapshot, writeMetricsFile, type MetricsSnapshot } from '../../report/metrics.js';
@@ -136,7 +135,7 @@ async function importOnce(config: Config, options: ImportCommandOptions, context
     progress.stop();
     if (options.email) await mail(config, services, done, logger);
     const run = (await services.state.runs.get(done.run.id)) ?? done.run;
-    return { result: { run, failure: done.failure }, metrics: await metricsAfter(services.state, run) };
+    return { result: { run, failure: done.failure }, metrics: await metricsSnapshot(services.state, run) };
   } finally {
     progress.stop();
     unhook();
@@ -187,20 +186,14 @@ async function importRun(config: Config, services: Services, handle: RunHandle, 
   return { run: finished, failure, report };
 }
 
-/** The opt-out write-back's step of the run (the write-back's own signature, in this one place). */
+/** The opt-out write-back's step of the run. */
 async function writeBackStep(config: Config, services: Services, logger: Logger, runId: string): Promise<RunCounts['writeBack']> {
-  return runWriteBack(config, { connect: services.connect, cadence: services.cadence, store: services.store, logger, runId });
+  return runWriteBack(config, { connect: services.connect, cadence: services.cadence, state: services.state, logger, runId });
 }
 
-/** The run's mail (the mail's own signature, in this one place). */
+/** The run's mail. */
 async function mail(config: Config, services: Services, done: RunDone, logger: Logger): Promise<void> {
-  await sendRunMail({ run: done.run, report: done.report, config, store: services.store, logger });
-}
-
-/** The metrics after `run`, read from the state's roles. */
-async function metricsAfter(state: State, run: RunRecord): Promise<MetricsSnapshot> {
-  const [completed, watermarks] = await Promise.all([state.runs.lastCompletedImport(), state.sync.listWatermarks()]);
-  return metricsSnapshot({ recentRuns: () => [run], lastCompletedImport: () => completed, listWatermarks: () => watermarks }, run);
+  await sendRunMail({ run: done.run, report: done.report, config, runs: services.state.runs, logger });
 }
 
 function printResult(result: ImportResult, options: ImportCommandOptions, context: CliContext): void {
