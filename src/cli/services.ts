@@ -4,12 +4,13 @@
  */
 import { createCadenceClient } from '../adapters/cadence/client.js';
 import { createConnectClient, type ConnectClient } from '../adapters/connect/client.js';
-import { sqliteState } from '../adapters/sqlite/state.js';
+import { openPostgresState } from '../adapters/postgres/state.js';
+import { sqliteState, type SqliteState } from '../adapters/sqlite/state.js';
 import { openStateStore, type SqliteStateStore } from '../adapters/sqlite/store.js';
 import type { Config } from '../config/schema.js';
 import type { CadenceSink } from '../core/ports.js';
 import type { State } from '../core/state.js';
-import { InterruptedError } from '../errors.js';
+import { InterruptedError, StateFileError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export interface Services {
@@ -18,34 +19,55 @@ export interface Services {
   cadence: CadenceSink;
   /** The state's roles: what commands and the core use. */
   state: State;
-  /** @deprecated The same state file, synchronously: being replaced by `state` (issue 18). */
+  /**
+   * @deprecated The same state file, synchronously: being replaced by `state` (issue 18).
+   * With `state.url` there is no such file: reading it throws StateFileError.
+   */
   store: SqliteStateStore;
-  /** Closes the HTTP pools and the state file. */
+  /** Closes the HTTP pools and the state. */
   close(): Promise<void>;
 }
 
 /**
  * Opens the team's state named by `config.state`; `readonly` opens it without writing
- * anything (dry runs, `status`). The one place that picks the state's backend.
+ * anything (dry runs, `status`). The one place that picks the state's backend: the
+ * SQLite file at `state.path`, or PostgreSQL at `state.url` for the team
+ * `cadence.deptCode` + `connect.clientName` (connected on first use).
  */
 export function openState(config: Config, options: { readonly?: boolean } = {}): State {
-  return sqliteState(openStateStore(config.state.path, { readonly: options.readonly === true }));
+  const readonly = options.readonly === true;
+  if (config.state.url !== undefined) {
+    return openPostgresState(config.state.url, { deptCode: config.cadence.deptCode, clientName: config.connect.clientName }, { readonly });
+  }
+  return sqliteState(openStateStore(config.state.path, { readonly }));
+}
+
+/**
+ * The SQLite file's path, for the code that still opens the file itself; with `state.url`
+ * a StateFileError saying that `what` does not work with PostgreSQL yet.
+ */
+export function sqliteStatePath(config: Config, what: string): string {
+  if (config.state.path !== undefined) return config.state.path;
+  throw new StateFileError(`${what} does not work with the state in PostgreSQL (state.url) yet: use state.path`);
 }
 
 /** Opens the services; `readonly` opens the state without writing anything (dry runs). */
 export function openServices(config: Config, logger: Logger, options: { readonly?: boolean } = {}): Services {
-  const store = openStateStore(config.state.path, { readonly: options.readonly === true });
-  const state = sqliteState(store);
+  const state = openState(config, options);
+  const store = 'store' in state ? (state as SqliteState).store : undefined;
   const connect = createConnectClient(config.connect, { logger: logger.child({ service: 'connect' }) });
   const cadence = createCadenceClient(config.cadence, { logger: logger.child({ service: 'cadence' }) });
   return {
     connect,
     cadence,
     state,
-    store,
+    get store(): SqliteStateStore {
+      if (store === undefined) throw new StateFileError(`this command still reads the SQLite state file directly, which ${state.description} is not: use state.path`);
+      return store;
+    },
     async close() {
       await Promise.allSettled([connect.close(), cadence.close()]);
-      store.close();
+      await state.close();
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { stateUrlSecrets } from '../../config/state-url.js';
 import { StateFileError } from '../../errors.js';
 
 /** A team: every row of the PostgreSQL state is keyed by these two. */
@@ -41,14 +42,9 @@ export function whereOf(target: Target): string {
   return `${target.host}:${target.port}/${target.database}`;
 }
 
-/** The password of a `postgres://` URL (raw and decoded), to keep it out of any text. */
+/** The password of a `postgres://` URL (raw and decoded) and the URL, to keep them out of any text. */
 export function passwordsOf(url: string): string[] {
-  try {
-    const raw = new URL(url).password;
-    return raw === '' ? [] : [...new Set([raw, decodeURIComponent(raw)])];
-  } catch {
-    return [];
-  }
+  return stateUrlSecrets(url).sort((a, b) => b.length - a.length);
 }
 
 /** A pool for `url`; idle connections that fail are dropped, never crash the process. */

@@ -18,7 +18,7 @@ import { formatCounts, oneLineSummary } from '../../report/summary.js';
 import { println, type CliContext } from '../context.js';
 import { createProgress } from '../progress.js';
 import { onBeforeLogLine } from '../../log.js';
-import { interruptSignal, openServices, type Services } from '../services.js';
+import { interruptSignal, openServices, sqliteStatePath, type Services } from '../services.js';
 import type { ReportRow } from '../../report/csv.js';
 import { loadConfigFor } from '../load-config.js';
 
@@ -82,7 +82,7 @@ function scheduledImportDue(config: Config, context: CliContext, now: Date): boo
     return false;
   }
   const since = windowStart(config.nightlyImport, now);
-  const store = openStateStore(config.state.path);
+  const store = openStateStore(sqliteStatePath(config, 'import --scheduled'));
   let done: RunRecord | undefined;
   try {
     done = store.scheduledCompletedSince(since);
@@ -129,7 +129,7 @@ async function importOnce(config: Config, options: ImportCommandOptions, context
         },
         writeBack: (runId) => runWriteBack(config, { ...services, logger, runId }),
         writeReport: async (run) => {
-          report = await writeRunReport({ run, issues: () => reportRows(services.store, run.id), statePath: config.state.path, logger });
+          report = await writeRunReport({ run, issues: () => reportRows(services.store, run.id), reportsDir: config.state.reportsDir, logger });
           return report.path;
         },
       },

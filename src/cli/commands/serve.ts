@@ -15,6 +15,7 @@ import type { Config } from '../../config/schema.js';
 import type { CliContext } from '../context.js';
 import { loadConfigFor } from '../load-config.js';
 import { webhookHandler } from './serve-http.js';
+import { sqliteStatePath } from '../services.js';
 import { serveMetrics } from './serve-metrics.js';
 import { startWriteBackWorker } from './serve-worker.js';
 
@@ -54,7 +55,7 @@ export async function startServing(config: Config, logger: Logger): Promise<Runn
     throw new ConfigError('connect-sync serve needs optOut.webhook in the config', [{ path: 'optOut.webhook', message: 'required by serve (listen and token)' }]);
   }
   // Short transactions on this connection: an import may be writing to the same file.
-  const store = openStateStore(config.state.path, { writeBehind: false });
+  const store = openStateStore(sqliteStatePath(config, 'serve'), { writeBehind: false });
   const connect = createConnectClient(config.connect, { logger: logger.child({ service: 'connect' }) });
   const metrics = serveMetrics(store);
   const worker = startWriteBackWorker(config, { connect, store, logger, owner: writerId() }, (outcome) => metrics.wrote(outcome));

@@ -7,6 +7,7 @@ import { ExitCode } from '../../errors.js';
 import { println, type CliContext } from '../context.js';
 import { formatStatus, statusJson } from '../status-format.js';
 import { loadConfigFor } from '../load-config.js';
+import { sqliteStatePath } from '../services.js';
 
 export interface StatusOptions {
   json: boolean;
@@ -16,7 +17,7 @@ export interface StatusOptions {
 /** Prints the status of the config's state file. */
 export async function statusCommand(options: StatusOptions, context: CliContext, now = new Date()): Promise<number> {
   const config = await loadConfigFor(context);
-  const store = openStateStore(config.state.path, { readonly: true });
+  const store = openStateStore(sqliteStatePath(config, 'status'), { readonly: true });
   try {
     const input = {
       runs: store.recentRuns(options.runs),
