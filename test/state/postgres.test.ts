@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openPostgresState, SCHEMA_VERSION, TABLES } from '../../src/adapters/postgres/state.js';
+import { openPostgresState, SCHEMA_VERSION, stateUrlProblem, TABLES } from '../../src/adapters/postgres/state.js';
 import type { State } from '../../src/core/state.js';
 import { exitCodeFor, LockBusyError, StateFileError } from '../../src/errors.js';
 import { freshDatabase, postgresPassword, withClient } from '../support/postgres.js';
@@ -132,7 +132,7 @@ describe('PostgreSQL that cannot be used: exit 3, host and database named, never
     ['nothing listens', async () => `postgres://sync:${postgresPassword()}@127.0.0.1:${await closedPort()}/cs`, (u: URL) => `PostgreSQL at 127.0.0.1:${u.port}/cs cannot be reached (ECONNREFUSED): is it running, and are state.url's host and port right?`],
     ['a wrong password', async () => { const u = new URL(await freshDatabase()); u.password = 'wrong-Pw-SECRET'; return u.toString(); }, (u: URL) => `PostgreSQL at 127.0.0.1:${u.port}${u.pathname} refused user postgres: password authentication failed (check the password in state.url)`],
     ['a database that does not exist', async () => { const u = new URL(await freshDatabase()); u.pathname = '/no_such_db'; return u.toString(); }, (u: URL) => `PostgreSQL at 127.0.0.1:${u.port}/no_such_db: database no_such_db does not exist`],
-  ])('%s', async (_name, makeUrl, expected) => {
+  ])('%s', async (name, makeUrl, expected) => {
     const url = await makeUrl();
     const state = open(url);
     const error = await failureOf(state.runs.recent(1));
@@ -142,5 +142,7 @@ describe('PostgreSQL that cannot be used: exit 3, host and database named, never
     expect(JSON.stringify({ message: error.message, cause: String(error.cause), description: state.description })).not.toContain(password);
     // The lock reports the same, not a LockBusyError.
     expect((await failureOf(state.lock.acquire(me))).message).toBe(error.message);
+    // validate-config: what the file can fix is a problem at state.url (exit 2); an outage is not.
+    expect(stateUrlProblem(error)).toEqual(name === 'nothing listens' ? undefined : { path: 'state.url', message: error.message });
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { describeConfig } from '../../src/config/summary.js';
 import { secretScrubber } from '../../src/report/mail.js';
+import { captureLogger } from '../support/capture-logger.js';
 import { SECRET_ENV, minimalConfig } from '../support/config-files.js';
 
 const folder = path.join(path.sep, 'etc', 'connect-sync');
@@ -50,5 +51,15 @@ describe('state: the SQLite file or PostgreSQL', () => {
     const scrub = secretScrubber(config!);
     expect(scrub(`connect failed for postgres://sync:${PASSWORD}@db.internal/connect_sync`)).not.toContain(PASSWORD);
     expect(scrub(`password ${encodeURIComponent(PASSWORD)} refused`)).not.toContain(PASSWORD);
+  });
+
+  it('keeps the url out of log lines that carry the config or its state section', () => {
+    const { config } = parseState({ url: 'postgres://sync:${PGPASSWORD}@db.internal/connect_sync' });
+    const capture = captureLogger();
+    capture.logger.info({ config }, 'config');
+    capture.logger.info({ state: config!.state }, 'state');
+    expect(capture.lines).toHaveLength(2);
+    expect(capture.text()).not.toContain(PASSWORD);
+    expect(capture.text()).toContain('[redacted]');
   });
 });

@@ -112,3 +112,17 @@ function scrubbedCause(error: unknown, secrets: readonly string[]): Error {
   if (typeof code === 'string') Object.assign(cause, { code });
   return cause;
 }
+
+/** Server answers the config can fix: refused credentials, a database that is not there, no permission. */
+const REFUSED = new Set(['28P01', '28000', '3D000', '42501']);
+
+/**
+ * For validate-config (product.md §2: rejected credentials are the file's to fix, exit 2):
+ * the problem at `state.url` when `error` is PostgreSQL refusing the URL's credentials or
+ * database; undefined for anything else (unreachable: exit 3).
+ */
+export function stateUrlProblem(error: unknown): { path: string; message: string } | undefined {
+  if (!(error instanceof StateFileError)) return undefined;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && REFUSED.has(code) ? { path: 'state.url', message: error.message } : undefined;
+}

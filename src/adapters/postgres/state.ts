@@ -17,6 +17,7 @@ import { pgSyncState } from './sync.js';
 
 export type { Team } from './connection.js';
 export { SCHEMA_VERSION, TABLES } from './migrations.js';
+export { stateUrlProblem } from './connection.js';
 
 export interface PostgresStateOptions {
   /** For `--dry-run` and `status`: nothing is created or changed, every write rejects. */
