@@ -7,7 +7,7 @@
  */
 import type { CadenceConsent, JournalEntry, OptOutPosition } from '../../core/ports.js';
 import type { OptOutJournal } from '../../core/state.js';
-import { consentOf, isDecisive, isRecorded, judgeChange, type JournalSource, type JournalVerdict } from '../../core/optout-journal.js';
+import { consentOf, isDecisive, isRecorded, judgeChange, type JournalChange, type JournalSource, type JournalVerdict } from '../../core/optout-journal.js';
 import { isProcessAlive } from '../sqlite/lock.js';
 import { lockKey } from './connection.js';
 import type { Query, TeamDb } from './db.js';
@@ -40,6 +40,48 @@ function toEntry(row: EntryRow): JournalEntry {
     attempts: row.attempts,
     ...(row.error !== null && { error: row.error }),
   };
+}
+
+/** Judges one change against the contact's latest decisive entry and stores the verdict (inside the journal's transaction). */
+async function journalOne(query: Query, change: JournalChange, receivedAt: string): Promise<JournalVerdict> {
+  const latest = await query<{ opted_out: boolean; changed_at: string; source: JournalSource }>(
+    `SELECT opted_out, changed_at, source FROM optout_journal WHERE ${TEAM} AND contact_id = $3 AND decisive ORDER BY changed_at DESC, id DESC LIMIT 1`,
+    [change.contactId],
+  );
+  const found = await query(`SELECT 1 FROM optout_journal WHERE ${TEAM} AND contact_id = $3 AND changed_at = $4 AND opted_out = $5`, [
+    change.contactId,
+    change.changedAt,
+    change.optedOut,
+  ]);
+  const row = latest[0];
+  const verdict = judgeChange(change, row && { optedOut: row.opted_out, changedAt: row.changed_at, source: row.source }, found.length > 0);
+  if (!isRecorded(verdict)) return verdict;
+  if (isDecisive(verdict)) {
+    await query(`UPDATE optout_journal SET state = 'superseded', decisive = false WHERE ${TEAM} AND contact_id = $3 AND state = 'pending'`, [change.contactId]);
+    await query(`UPDATE optout_journal SET decisive = false WHERE ${TEAM} AND contact_id = $3 AND decisive`, [change.contactId]);
+  }
+  const state = verdict === 'pending' ? 'pending' : verdict === 'echo' ? 'echo' : 'history';
+  await query(
+    `INSERT INTO optout_journal (dept_code, client_name, contact_id, opted_out, changed_at, source, received_at, decisive, state)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [change.contactId, change.optedOut, change.changedAt, change.source, receivedAt, isDecisive(verdict), state],
+  );
+  return verdict;
+}
+
+/** Pending entries no live claim holds or blocks (by contact), oldest first, claimed for `owner` in one statement. */
+const CLAIM = `UPDATE optout_journal SET claimed_by = $3, claimed_until = $4
+  WHERE ${TEAM} AND id IN (
+    SELECT j.id FROM optout_journal AS j
+    WHERE j.dept_code = $1 AND j.client_name = $2 AND j.state = 'pending'
+      AND (NOT $5::boolean OR j.next_attempt_at IS NULL OR j.next_attempt_at <= $6)
+      AND NOT EXISTS (SELECT 1 FROM optout_journal AS o
+        WHERE o.dept_code = $1 AND o.client_name = $2 AND o.contact_id = j.contact_id AND o.claimed_until > $6)
+    ORDER BY j.changed_at, j.id LIMIT $7)
+  RETURNING ${COLUMNS}`;
+
+function byTime(a: JournalEntry, b: JournalEntry): number {
+  return a.changedAt < b.changedAt ? -1 : a.changedAt > b.changedAt ? 1 : a.id - b.id;
 }
 
 export interface JournalOptions {
@@ -96,31 +138,7 @@ export function pgOptOutJournal(db: TeamDb, options: JournalOptions): OptOutJour
       const receivedAt = now().toISOString();
       return serialised(async (query) => {
         const verdicts: JournalVerdict[] = [];
-        for (const change of changes) {
-          const latest = await query<{ opted_out: boolean; changed_at: string; source: JournalSource }>(
-            `SELECT opted_out, changed_at, source FROM optout_journal WHERE ${TEAM} AND contact_id = $3 AND decisive ORDER BY changed_at DESC, id DESC LIMIT 1`,
-            [change.contactId],
-          );
-          const found = await query(`SELECT 1 FROM optout_journal WHERE ${TEAM} AND contact_id = $3 AND changed_at = $4 AND opted_out = $5`, [
-            change.contactId,
-            change.changedAt,
-            change.optedOut,
-          ]);
-          const row = latest[0];
-          const verdict = judgeChange(change, row && { optedOut: row.opted_out, changedAt: row.changed_at, source: row.source }, found.length > 0);
-          verdicts.push(verdict);
-          if (!isRecorded(verdict)) continue;
-          if (isDecisive(verdict)) {
-            await query(`UPDATE optout_journal SET state = 'superseded', decisive = false WHERE ${TEAM} AND contact_id = $3 AND state = 'pending'`, [change.contactId]);
-            await query(`UPDATE optout_journal SET decisive = false WHERE ${TEAM} AND contact_id = $3 AND decisive`, [change.contactId]);
-          }
-          const state = verdict === 'pending' ? 'pending' : verdict === 'echo' ? 'echo' : 'history';
-          await query(
-            `INSERT INTO optout_journal (dept_code, client_name, contact_id, opted_out, changed_at, source, received_at, decisive, state)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-            [change.contactId, change.optedOut, change.changedAt, change.source, receivedAt, isDecisive(verdict), state],
-          );
-        }
+        for (const change of changes) verdicts.push(await journalOne(query, change, receivedAt));
         return verdicts;
       });
     },
@@ -149,20 +167,9 @@ export function pgOptOutJournal(db: TeamDb, options: JournalOptions): OptOutJour
       const until = new Date(at.getTime() + claimOptions.leaseMs).toISOString();
       const rows = await serialised(async (query) => {
         await lapseDeadOwners(query, owner, stamp);
-        return query<EntryRow>(
-          `UPDATE optout_journal SET claimed_by = $3, claimed_until = $4
-           WHERE ${TEAM} AND id IN (
-             SELECT j.id FROM optout_journal AS j
-             WHERE j.dept_code = $1 AND j.client_name = $2 AND j.state = 'pending'
-               AND (NOT $5::boolean OR j.next_attempt_at IS NULL OR j.next_attempt_at <= $6)
-               AND NOT EXISTS (SELECT 1 FROM optout_journal AS o
-                 WHERE o.dept_code = $1 AND o.client_name = $2 AND o.contact_id = j.contact_id AND o.claimed_until > $6)
-             ORDER BY j.changed_at, j.id LIMIT $7)
-           RETURNING ${COLUMNS}`,
-          [owner, until, claimOptions.dueOnly, stamp, claimOptions.limit],
-        );
+        return query<EntryRow>(CLAIM, [owner, until, claimOptions.dueOnly, stamp, claimOptions.limit]);
       });
-      return rows.map(toEntry).sort((a, b) => (a.changedAt < b.changedAt ? -1 : a.changedAt > b.changedAt ? 1 : a.id - b.id));
+      return rows.map(toEntry).sort(byTime);
     },
     async finish(id, owner, result) {
       db.writable('finish');
@@ -182,7 +189,7 @@ export function pgOptOutJournal(db: TeamDb, options: JournalOptions): OptOutJour
       const rows = await db.query<EntryRow>(
         `UPDATE optout_journal SET reported = true WHERE ${TEAM} AND state = 'failed' AND NOT reported RETURNING ${COLUMNS}`,
       );
-      return rows.map(toEntry).sort((a, b) => (a.changedAt < b.changedAt ? -1 : a.changedAt > b.changedAt ? 1 : a.id - b.id));
+      return rows.map(toEntry).sort(byTime);
     },
     async listPending(limit = 1_000_000) {
       const rows = await db.query<EntryRow>(`SELECT ${COLUMNS} FROM optout_journal WHERE ${TEAM} AND state = 'pending' ORDER BY changed_at, id LIMIT $3`, [limit]);
