@@ -109,6 +109,15 @@ describe('PostgreSQL state', () => {
     expect(await tablesOf(url)).toEqual([]);
   });
 
+  it('keeps a report row whose text holds NUL (PostgreSQL text cannot): NUL becomes U+FFFD', async () => {
+    const state = open(await freshDatabase());
+    const run = await state.runs.start('import');
+    await state.report.add(run.id, [{ contactId: '1', firstName: 'A\u0000B', lastName: '', mobileNumber: '\u0000', filterIds: [1], severity: 'error', code: 'INVALID_MOBILE', message: 'm' }]);
+    const rows = [];
+    for await (const row of state.report.rows(run.id)) rows.push(row);
+    expect(rows.map((row) => [row.firstName, row.mobileNumber])).toEqual([['A\uFFFDB', '\uFFFD']]);
+  });
+
   it('refuses a database written by a newer connect-sync', async () => {
     const url = await freshDatabase();
     await open(url).runs.recent(1);

@@ -55,7 +55,7 @@ export class TeamDb {
     await this.ready();
     if (this.#empty) return [];
     try {
-      return (await this.#pool.query(sql, [this.team.deptCode, this.team.clientName, ...params])).rows;
+      return (await this.#pool.query(sql, [this.team.deptCode, this.team.clientName, ...params.map(textSafe)])).rows;
     } catch (error) {
       throw this.failure(error);
     }
@@ -67,7 +67,7 @@ export class TeamDb {
     const client = await this.#pool.connect().catch((error: unknown) => {
       throw this.failure(error);
     });
-    const query: Query = async (sql, params = []) => (await client.query(sql, [this.team.deptCode, this.team.clientName, ...params])).rows;
+    const query: Query = async (sql, params = []) => (await client.query(sql, [this.team.deptCode, this.team.clientName, ...params.map(textSafe)])).rows;
     try {
       await client.query('BEGIN');
       const result = await work(query);
@@ -107,4 +107,14 @@ export class TeamDb {
     this.#closed = true;
     await this.#pool.end().catch(() => undefined);
   }
+}
+
+/**
+ * PostgreSQL text cannot hold NUL, which SQLite stores and a hostile Connect may send in a
+ * name: it becomes U+FFFD, so the row is kept rather than the run failing.
+ */
+function textSafe(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+  if (Array.isArray(value)) return value.map(textSafe);
+  return value;
 }
