@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openPostgresState, SCHEMA_VERSION, stateUrlProblem, TABLES } from '../../src/adapters/postgres/state.js';
+import { emptyRunCounts } from '../../src/core/run-life.js';
 import type { State } from '../../src/core/state.js';
 import { exitCodeFor, LockBusyError, StateFileError } from '../../src/errors.js';
 import { freshDatabase, postgresPassword, withClient } from '../support/postgres.js';
@@ -91,6 +92,20 @@ describe('PostgreSQL state', () => {
     const taken = await loser.lock.acquire(me);
     expect(taken.takenOver).toMatchObject(winner);
     expect(await loser.lock.holder()).toMatchObject(me);
+  });
+
+  it('a holder whose lock session is lost stops writing, and releases quietly', async () => {
+    const url = await freshDatabase();
+    const state = open(url);
+    await state.lock.acquire(me);
+    const run = await state.runs.start('import');
+    await withClient(url, (client) => client.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted`));
+    await expect
+      .poll(() => state.runs.updateCounts(run.id, emptyRunCounts()).then(() => 'written', (error: Error) => error.message))
+      .toMatch(/^the connection holding the team's lock on PostgreSQL .* was lost: stopped before updateCounts, so that two imports never run at once$/);
+    await state.lock.release();
+    await state.lock.acquire(me);
+    await state.runs.updateCounts(run.id, emptyRunCounts());
   });
 
   it('migrates an empty database once when two teams start at once, and lists its tables', async () => {

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { StateFileError } from '../../errors.js';
-import { openPool, passwordsOf, stateErrorFrom, targetOf, type Target, type Team } from './connection.js';
+import { openPool, passwordsOf, stateErrorFrom, targetOf, whereOf, type Target, type Team } from './connection.js';
 import { migrate, readSchemaVersion } from './migrations.js';
 
 /** A query that gets the team prepended to its parameters. */
@@ -26,6 +26,8 @@ export class TeamDb {
   /** A read-only view of a database connect-sync never wrote to: every read is empty. */
   #empty = false;
   #closed = false;
+  /** The session holding the team's lock ended under the run (see lock.ts). */
+  #lockLost = false;
 
   constructor(url: string, team: Team, options: { readonly: boolean }) {
     this.#url = url;
@@ -45,9 +47,21 @@ export class TeamDb {
     return stateErrorFrom(error, this.target, this.#secrets);
   }
 
-  /** Throws StateFileError naming `method` when this view was opened read-only. */
+  /**
+   * Throws StateFileError naming `method` when this view was opened read-only, or when the
+   * lock this State held went with its lost session: another import may hold it by now,
+   * and two must never write at once.
+   */
   writable(method: string): void {
     if (this.readonly) throw new StateFileError(`the PostgreSQL state was opened read-only; ${method} would change it`);
+    if (this.#lockLost) {
+      throw new StateFileError(`the connection holding the team's lock on PostgreSQL ${whereOf(this.target)} was lost: stopped before ${method}, so that two imports never run at once`);
+    }
+  }
+
+  /** Marks the team's lock as lost (true) or no longer held at all (false). */
+  setLockLost(lost: boolean): void {
+    this.#lockLost = lost;
   }
 
   /** Runs one statement for the team. */

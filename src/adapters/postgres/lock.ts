@@ -73,8 +73,12 @@ export function pgRunLock(db: TeamDb, now: () => Date): PgRunLock {
   async function openSession(): Promise<pg.Client> {
     await db.ready();
     const client = newClient(db.url);
-    // A lock session that dies takes the lock with it; the run learns it from its next write.
-    client.on('error', () => undefined);
+    // A lock session that ends under the run takes the lock with it: the State's next write refuses.
+    const lost = () => {
+      if (session === client) db.setLockLost(true);
+    };
+    client.on('error', lost);
+    client.on('end', lost);
     await client.connect().catch((error: unknown) => {
       throw db.failure(error);
     });
@@ -85,6 +89,7 @@ export function pgRunLock(db: TeamDb, now: () => Date): PgRunLock {
     const client = session;
     session = undefined;
     mine = undefined;
+    db.setLockLost(false);
     await client?.end().catch(() => undefined);
   }
 
@@ -119,7 +124,7 @@ export function pgRunLock(db: TeamDb, now: () => Date): PgRunLock {
       }
     },
     async release() {
-      db.writable('release');
+      if (db.readonly) db.writable('release');
       if (mine === undefined) return;
       const held = mine;
       try {
