@@ -12,7 +12,11 @@ export type LogFormat = 'json' | 'pretty';
 const SECRET_KEYS = ['passKey', 'apiKey', 'apiSecret', 'pass', 'password', 'authorization', 'Authorization', 'pingUrl', 'token'];
 
 /** Paths whose values never reach a log line, whatever the level (up to three levels deep). */
-export const REDACTED_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]);
+export const REDACTED_PATHS = [
+  ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]),
+  // The PostgreSQL URL holds its password; other URLs (Connect's, Cadence's) are no secret.
+  ...['state.url', '*.state.url', '*.*.state.url'],
+];
 
 export interface LoggerOptions {
   level?: LevelWithSilent;

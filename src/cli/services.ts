@@ -1,11 +1,12 @@
 /**
  * Builds the real adapters a command talks to from the config: the Connect and Cadence
- * clients and the state file. The one place that knows which adapter serves which port.
+ * clients and the team's state. The one place that knows which adapter serves which port.
  */
 import { createCadenceClient } from '../adapters/cadence/client.js';
 import { createConnectClient, type ConnectClient } from '../adapters/connect/client.js';
+import { openPostgresState } from '../adapters/postgres/state.js';
 import { sqliteState } from '../adapters/sqlite/state.js';
-import { openStateStore, type SqliteStateStore } from '../adapters/sqlite/store.js';
+import { openStateStore } from '../adapters/sqlite/store.js';
 import type { Config } from '../config/schema.js';
 import type { CadenceSink } from '../core/ports.js';
 import type { State } from '../core/state.js';
@@ -18,9 +19,7 @@ export interface Services {
   cadence: CadenceSink;
   /** The state's roles: what commands and the core use. */
   state: State;
-  /** @deprecated The same state file, synchronously: being replaced by `state` (issue 18). */
-  store: SqliteStateStore;
-  /** Closes the HTTP pools and the state file. */
+  /** Closes the HTTP pools and the state. */
   close(): Promise<void>;
 }
 
@@ -29,30 +28,36 @@ export interface OpenStateOptions {
   readonly?: boolean;
   /**
    * Every write is committed before its promise resolves, in short transactions: for serve,
-   * which shares the state with runs for as long as it lives.
+   * which shares the state with runs for as long as it lives. (PostgreSQL always does.)
    */
   writeThrough?: boolean;
 }
 
-/** Opens the team's state named by `config.state`. The one place that picks the state's backend. */
+/**
+ * Opens the team's state named by `config.state`. The one place that picks the state's
+ * backend: the SQLite file at `state.path`, or PostgreSQL at `state.url` for the team
+ * `cadence.deptCode` + `connect.clientName` (connected on first use).
+ */
 export function openState(config: Config, options: OpenStateOptions = {}): State {
-  return sqliteState(openStateStore(config.state.path, { readonly: options.readonly === true, ...(options.writeThrough === true && { writeBehind: false }) }));
+  const readonly = options.readonly === true;
+  if (config.state.url !== undefined) {
+    return openPostgresState(config.state.url, { deptCode: config.cadence.deptCode, clientName: config.connect.clientName }, { readonly });
+  }
+  return sqliteState(openStateStore(config.state.path, { readonly, ...(options.writeThrough === true && { writeBehind: false }) }));
 }
 
 /** Opens the services; `readonly` opens the state without writing anything (dry runs). */
 export function openServices(config: Config, logger: Logger, options: { readonly?: boolean } = {}): Services {
-  const store = openStateStore(config.state.path, { readonly: options.readonly === true });
-  const state = sqliteState(store);
+  const state = openState(config, options);
   const connect = createConnectClient(config.connect, { logger: logger.child({ service: 'connect' }) });
   const cadence = createCadenceClient(config.cadence, { logger: logger.child({ service: 'cadence' }) });
   return {
     connect,
     cadence,
     state,
-    store,
     async close() {
       await Promise.allSettled([connect.close(), cadence.close()]);
-      store.close();
+      await state.close();
     },
   };
 }

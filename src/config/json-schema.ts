@@ -90,7 +90,9 @@ export const DESCRIPTIONS: Readonly<Record<string, string>> = {
   'cadence.batchTimeoutSeconds': 'Seconds a batch may stay processing in Cadence before it is given up and treated as transient (its contacts go to the retry table).',
   state: 'Where connect-sync keeps what it knows.',
   'state.path':
-    'SQLite state file (runs, watermarks, confirmed payloads, retries); relative to the config file\'s folder. Reports go to reports/ beside it. Default: connect-sync.sqlite beside the config file.',
+    'SQLite state file (runs, watermarks, confirmed payloads, retries); relative to the config file\'s folder. Default: connect-sync.sqlite beside the config file. Give path or url, not both.',
+  'state.url': `The state in PostgreSQL instead of the SQLite file: postgres://user:password@host:5432/database (or postgresql://). One database serves many teams: each team's rows are keyed by cadence.deptCode + connect.clientName. Give path or url, not both.${SECRET}`,
+  'state.reportsDir': "Folder of the run reports (<runId>-errors.csv); relative to the config file's folder. Default: reports/ beside the state file, or beside the config file with url.",
 };
 
 /** Rules zod checks in code that JSON Schema can also say, by key path. */

@@ -20,6 +20,8 @@ export const SECRET_PATHS = [
   ['notification', 'smtp', 'pass'],
   ['optOut', 'webhook', 'token'],
   ['notification', 'pingUrl'],
+  // The whole URL: the password is the secret, but a URL that fails to parse cannot be split.
+  ['state', 'url'],
 ] as const;
 
 export interface ParseConfigOptions {
@@ -58,10 +60,19 @@ export function parseConfig(raw: unknown, options: ParseConfigOptions): ParseCon
   return { config: resolveConfig(result.data, path.resolve(options.source)), problems: [] };
 }
 
-/** Adds what the file alone does not say: where it is, and the absolute state path. */
+/**
+ * Adds what the file alone does not say: where it is, the absolute state path (unless the
+ * state is in PostgreSQL), and the reports folder: given, or `reports/` beside the state
+ * file, or beside the config file with `state.url`.
+ */
 function resolveConfig(input: ConfigInput, source: string): Config {
-  const statePath = path.resolve(path.dirname(source), input.state.path ?? DEFAULT_STATE_FILE);
-  return { ...input, state: { path: statePath }, source };
+  const folder = path.dirname(source);
+  const { url, reportsDir } = input.state;
+  if (url !== undefined) {
+    return { ...input, state: { url, reportsDir: path.resolve(folder, reportsDir ?? 'reports') }, source };
+  }
+  const statePath = path.resolve(folder, input.state.path ?? DEFAULT_STATE_FILE);
+  return { ...input, state: { path: statePath, reportsDir: path.resolve(folder, reportsDir ?? path.join(path.dirname(statePath), 'reports')) }, source };
 }
 
 /** The secret strings in a (possibly invalid) config, to keep them out of messages. */

@@ -177,10 +177,33 @@ export const NotificationConfig = z
   });
 export type NotificationConfig = z.infer<typeof NotificationConfig>;
 
-export const StateConfig = z.strictObject({
-  /** Relative paths are resolved against the config file's folder by the loader. */
-  path: nonEmpty.optional(),
-});
+/** `postgres://user:password@host:port/database` (or `postgresql://`); the password is a secret. */
+const PostgresUrl = z.string().refine(
+  (value) => {
+    if (!/^postgres(ql)?:\/\//i.test(value)) return false;
+    try {
+      return new URL(value).hostname !== '';
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected a postgres:// or postgresql:// URL with a host' },
+);
+
+export const StateConfig = z
+  .strictObject({
+    /** Relative paths are resolved against the config file's folder by the loader. */
+    path: nonEmpty.optional(),
+    /** The state in PostgreSQL instead of the SQLite file (product.md §11). */
+    url: PostgresUrl.optional(),
+    /** Where run reports go; relative to the config file's folder. */
+    reportsDir: nonEmpty.optional(),
+  })
+  .superRefine((state, ctx) => {
+    if (state.path !== undefined && state.url !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'give state.path (SQLite file) or state.url (PostgreSQL), not both' });
+    }
+  });
 
 export const Config = z.strictObject({
   connect: ConnectConfig,
@@ -202,9 +225,15 @@ export const Config = z.strictObject({
 /** The config as written, after defaults. */
 export type ConfigInput = z.infer<typeof Config>;
 
-/** The config the commands use: defaults applied, `state.path` resolved to an absolute path. */
+/**
+ * Where the state lives, resolved: the SQLite file's absolute path, or PostgreSQL's URL
+ * (exactly one); and the absolute folder of the run reports.
+ */
+export type StateLocation = { path: string; url?: undefined; reportsDir: string } | { url: string; path?: undefined; reportsDir: string };
+
+/** The config the commands use: defaults applied, `state.path` and `state.reportsDir` resolved to absolute paths. */
 export type Config = Omit<ConfigInput, 'state'> & {
-  state: { path: string };
+  state: StateLocation;
   /** The file the config was read from (absolute), for messages. */
   source: string;
 };

@@ -74,7 +74,7 @@ export function describeConfig(config: Config): string {
     additional.length === 0 ? row('Additional fields:', 'none') : ['Additional fields:', ...additional].join('\n'),
     describeSchedule(config),
     describeMail(config),
-    row('State file:', config.state.path, `error reports in ${path.join(path.dirname(config.state.path), 'reports')}${path.sep}`),
+    describeState(config),
   ].join('\n');
 }
 
@@ -114,4 +114,13 @@ export function configWarnings(config: Config): string[] {
     }
   }
   return warnings;
+}
+
+/** The SQLite file, or PostgreSQL's host and database (never the URL: it holds the password). */
+function describeState(config: Config): string {
+  const reports = `error reports in ${config.state.reportsDir}${path.sep}`;
+  if (config.state.path !== undefined) return row('State file:', config.state.path, reports);
+  const url = new URL(config.state.url);
+  const where = `${url.hostname}:${url.port || '5432'}/${decodeURIComponent(url.pathname.slice(1))}`;
+  return row('State:', `PostgreSQL ${where} (team ${config.cadence.deptCode}/${config.connect.clientName})`, reports);
 }

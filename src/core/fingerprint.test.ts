@@ -16,7 +16,7 @@ function configFrom(overrides: Record<string, unknown> = {}): Config {
     criteria: { filterIds: [70542, 70611], sourceCode: 'CADENCE' },
     ...overrides,
   });
-  return { ...parsed, state: { path: '/tmp/connect-sync.sqlite' }, source: '/tmp/connect-sync.config.yaml' };
+  return { ...parsed, state: { path: '/tmp/connect-sync.sqlite', reportsDir: '/tmp/reports' }, source: '/tmp/connect-sync.config.yaml' };
 }
 
 const base = configFrom();

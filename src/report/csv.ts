@@ -24,11 +24,11 @@ export const REPORT_COLUMNS = [
   'error_message',
 ] as const;
 
-/** Where a run's report goes: `<folder of the state file>/reports/<runId>-errors.csv`. */
-export function reportPathFor(statePath: string, runId: string): string {
-  // A run id is ours, but a separator in it must never move the file out of reports/.
+/** Where a run's report goes: `<state.reportsDir>/<runId>-errors.csv`. */
+export function reportPathFor(reportsDir: string, runId: string): string {
+  // A run id is ours, but a separator in it must never move the file out of the reports folder.
   const safeId = runId.replace(/[/\\]/g, '_');
-  return path.join(path.dirname(path.resolve(statePath)), 'reports', `${safeId}-errors.csv`);
+  return path.join(path.resolve(reportsDir), `${safeId}-errors.csv`);
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
+import { stateUrlSecrets } from '../config/state-url.js';
 import type { MailMessage, RunRecord } from '../core/ports.js';
 import {
   filterRows,
@@ -165,7 +166,7 @@ const MIN_SCRUBBED_LENGTH = 4;
  * a secret on purpose; this is for text that comes from elsewhere (an error message).
  */
 export function secretScrubber(config: Config): (text: string) => string {
-  const secrets = [config.connect.passKey, config.cadence.apiSecret, config.cadence.apiKey, config.notification?.smtp?.pass, config.notification?.pingUrl]
+  const secrets = [config.connect.passKey, config.cadence.apiSecret, config.cadence.apiKey, config.notification?.smtp?.pass, config.notification?.pingUrl, ...stateUrlSecrets(config.state.url)]
     .filter((secret): secret is string => secret !== undefined && secret.length >= MIN_SCRUBBED_LENGTH)
     .sort((a, b) => b.length - a.length);
   return (text) => secrets.reduce((result, secret) => result.split(secret).join('[redacted]'), text);

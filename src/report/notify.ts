@@ -5,7 +5,7 @@
  * mail's outcome recorded on the run).
  *
  * Two steps, so the caller can record the report's path when it finishes the run, before mailing:
- *   const report = await writeRunReport({ run, issues, statePath, logger });
+ *   const report = await writeRunReport({ run, issues, reportsDir, logger });
  *   const finished = await handle.finish({ …, reportPath: report.path });
  *   await sendRunMail({ run: finished, report, config, runs: state.runs, logger });
  * or `notifyRun` for both at once.
@@ -34,13 +34,13 @@ export interface MailOutcome {
 }
 
 /**
- * Writes `reports/<runId>-errors.csv` beside the state file when the run counted any error,
+ * Writes `<state.reportsDir>/<runId>-errors.csv` when the run counted any error,
  * warning or still-failing contact. `issues` is called only then (so a clean run never reads them).
  */
-export async function writeRunReport(input: { run: RunRecord; issues: IssueSource; statePath: string; logger: Logger }): Promise<RunReport> {
+export async function writeRunReport(input: { run: RunRecord; issues: IssueSource; reportsDir: string; logger: Logger }): Promise<RunReport> {
   const { run, logger } = input;
   if (run.counts.errors + run.counts.warnings + (run.counts.stillFailing ?? 0) === 0) return { rows: 0 };
-  const reportPath = reportPathFor(input.statePath, run.id);
+  const reportPath = reportPathFor(input.reportsDir, run.id);
   try {
     const written = await writeErrorReport(reportPath, input.issues());
     logger.info({ runId: run.id, path: written.path, rows: written.rows }, 'error report written');
@@ -103,8 +103,8 @@ export interface NotifyRunInput extends Omit<SendRunMailInput, 'report'> {
   issues: IssueSource;
   /** False with --no-email: the report is still written, no mail is attempted or recorded. */
   sendMail: boolean;
-  /** Default: `config.state.path`; the report goes to `reports/` beside it. */
-  statePath?: string;
+  /** Where the report goes; default: `config.state.reportsDir`. */
+  reportsDir?: string;
 }
 
 export interface NotifyResult {
@@ -120,7 +120,7 @@ export async function notifyRun(input: NotifyRunInput): Promise<NotifyResult> {
   const report = await writeRunReport({
     run: input.run,
     issues: input.issues,
-    statePath: input.statePath ?? input.config.state.path,
+    reportsDir: input.reportsDir ?? input.config.state.reportsDir,
     logger: input.logger,
   });
   const mail = input.sendMail ? await sendRunMail({ ...input, report }) : undefined;

@@ -35,7 +35,7 @@ export function testConfig(options: {
       },
     }),
   });
-  return { ...parsed, state: { path: options.statePath }, source: path.join(path.dirname(options.statePath), 'connect-sync.config.yaml') };
+  return { ...parsed, state: { path: options.statePath, reportsDir: path.join(path.dirname(options.statePath), 'reports') }, source: path.join(path.dirname(options.statePath), 'connect-sync.config.yaml') };
 }
 
 /** Counts that satisfy matched = imported + errors, with two filters. */

@@ -96,13 +96,13 @@ describe('examples/systemd', () => {
     expect(service.get('User')).toEqual(['connect-sync']);
     expect(service.get('EnvironmentFile')).toEqual(['/etc/connect-sync/env']);
     expect(service.get('ExecStart')?.[0]).toMatch(new RegExp(`/connect-sync ${IMPORT_COMMAND}$`));
-    expect(service.get('WorkingDirectory')).toEqual([path.dirname(config.state.path)]);
+    expect(service.get('WorkingDirectory')).toEqual([path.dirname(config.state.path!)]);
   });
 
   it('hardens the service and leaves the state folder writable', () => {
     expect(service.get('NoNewPrivileges')).toEqual(['yes']);
     expect(service.get('ProtectSystem')).toEqual(['strict']);
-    expect(service.get('ReadWritePaths')).toEqual([path.dirname(config.state.path)]);
+    expect(service.get('ReadWritePaths')).toEqual([path.dirname(config.state.path!)]);
     // Node's JIT needs writable executable memory.
     expect(service.has('MemoryDenyWriteExecute')).toBe(false);
   });

@@ -44,12 +44,12 @@ describe('guardCell', () => {
 });
 
 describe('reportPathFor', () => {
-  it('puts the report in reports/ beside the state file', () => {
-    expect(reportPathFor('/srv/sync/connect-sync.sqlite', 'run-7')).toBe(path.join('/srv/sync', 'reports', 'run-7-errors.csv'));
+  it('puts the report in the reports folder', () => {
+    expect(reportPathFor('/srv/sync/reports', 'run-7')).toBe(path.join('/srv/sync', 'reports', 'run-7-errors.csv'));
   });
 
   it('keeps a run id with a separator inside reports/', () => {
-    expect(path.dirname(reportPathFor('/srv/sync/state.sqlite', '../evil/x'))).toBe(path.join('/srv/sync', 'reports'));
+    expect(path.dirname(reportPathFor('/srv/sync/reports', '../evil/x'))).toBe(path.join('/srv/sync', 'reports'));
   });
 });
 

@@ -173,7 +173,7 @@ async function importRun(config: Config, services: Services, handle: RunHandle, 
   }
   const { failure, notes } = synced;
   const counts = { ...synced.counts, writeBack: writeBack ?? synced.counts.writeBack };
-  const report = await writeRunReport({ run: { ...run, counts, notes }, issues: () => runReportRows(services.state.report, run.id), statePath: config.state.path, logger: steps.logger });
+  const report = await writeRunReport({ run: { ...run, counts, notes }, issues: () => runReportRows(services.state.report, run.id), reportsDir: config.state.reportsDir, logger: steps.logger });
   const stillFailing = counts.stillFailing ?? 0;
   if (failure === undefined) {
     const finished = await handle.finish({ outcome: counts.errors + stillFailing > 0 ? 'contacts_failed' : 'ok', counts, notes, reportPath: report.path });

@@ -29,7 +29,7 @@ const config: Config = {
     optOut: { field: 'sms_status', optedInValue: 'Opted In', optedOutValue: 'Opted Out' },
     criteria: { filterIds: [7, 8], sourceCode: 'CADENCE' },
   }),
-  state: { path: '/tmp/unused.sqlite' },
+  state: { path: '/tmp/unused.sqlite', reportsDir: '/tmp/reports' },
   source: '/tmp/connect-sync.config.yaml',
 };
 const names = offlineNames(config);
