@@ -13,6 +13,7 @@ import { importJson, sentSince, startCli, statusJson, strictSummary, waitUntil }
 import { sandboxProject, type SandboxProject } from '../support/sandbox-project.js';
 import { postgresSandboxProject, type PostgresSandboxProject } from '../support/postgres-project.js';
 import { postgresPassword } from '../support/postgres.js';
+import { TOKEN, eventually, post, startServe } from '../support/serve-process.js';
 
 const projects: SandboxProject[] = [];
 afterEach(async () => {
@@ -126,4 +127,31 @@ it('kill -9 in the middle: the lock goes with the session, the next run loses no
   const resent = sentSince(sandbox, before);
   expect(resent.filter((id) => confirmed.has(id))).toEqual([]);
   expect(new Set(resent)).toEqual(new Set([...expected.keys()].filter((id) => !confirmed.has(id))));
+});
+
+it('serve journals a STOP in PostgreSQL and writes it to Connect; the dry run and status read the same state', async () => {
+  const project = await onPostgres({ contacts: 60, config: (config) => (config.optOut.webhook = { listen: '127.0.0.1:0', token: TOKEN }) });
+  const first = await importJson(project);
+  expect(first.result.code, first.result.stderr).toBe(first.summary.errors > 0 ? 1 : 0);
+  const optedIn = [...expectedCadence(project.sandbox).values()].filter((contact) => !contact.optedOut).map((contact) => contact.uniqueCampusId);
+  const id = optedIn[0]!;
+
+  const serve = await startServe(project.configPath, project.dir);
+  try {
+    const answer = await post(`${serve.url}/cadence/optouts/${TOKEN}`, JSON.stringify({ studentId: id, departmentCode: 'ADMISSIONS', optedIn: false }));
+    expect(answer.status).toBe(200);
+    await eventually(() => project.sandbox.connect.updates.some((update) => update.contactId === id));
+    expect(project.sandbox.connect.updates.filter((update) => update.contactId === id)).toEqual([
+      expect.objectContaining({ contactId: id, attributes: { sms_status: 'Opted Out' }, sourceCode: 'CADENCE' }),
+    ]);
+  } finally {
+    serve.child.kill('SIGTERM');
+  }
+
+  const status = await statusJson(project);
+  expect(status.optOuts).toEqual({ pending: 0, failed: 0 });
+  const runsBefore = status.runs.length;
+  const dry = await project.cli(['import', '--dry-run']);
+  expect(dry.code, dry.stderr).toBe(0);
+  expect((await statusJson(project)).runs).toHaveLength(runsBefore);
 });
