@@ -39,8 +39,8 @@ function toEntry(row: EntryRow): JournalEntry {
   };
 }
 
-/** Prepares the journal's statements on one connection; `now` stamps receipts and claims. */
-export function journalTable(db: Db, now: () => Date, alive: (pid: number, host: string) => boolean) {
+/** The journal's statements, prepared once on one connection. */
+function prepareStatements(db: Db) {
   const owners = db.prepare<[string], string>('SELECT DISTINCT claimed_by FROM optout_journal WHERE claimed_until > ?').pluck(true);
   const lapse = db.prepare('UPDATE optout_journal SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?');
   const latest = db.prepare<[string], { opted_out: number; changed_at: string; source: JournalSource }>(
@@ -82,22 +82,49 @@ export function journalTable(db: Db, now: () => Date, alive: (pid: number, host:
     "SELECT (SELECT count(*) FROM optout_journal WHERE state = 'pending') AS pending, (SELECT count(*) FROM optout_journal WHERE state = 'failed') AS failed",
   );
 
-  const journal = db.transaction((changes: readonly JournalChange[]): JournalVerdict[] => {
+  return { owners, lapse, latest, exists, supersede, undecide, insert, latestOf, any, claim, finish, release, unreported, markReported, pending, counts };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+/** Records changes in one transaction, each as its verdict says (core/optout-journal.ts judges). */
+function recordChanges(db: Db, st: Statements, now: () => Date) {
+  return db.transaction((changes: readonly JournalChange[]): JournalVerdict[] => {
     const receivedAt = now().toISOString();
     return changes.map((change) => {
-      const row = latest.get(change.contactId);
-      const found = exists.get(change.contactId, change.changedAt, change.optedOut ? 1 : 0) === 1;
+      const row = st.latest.get(change.contactId);
+      const found = st.exists.get(change.contactId, change.changedAt, change.optedOut ? 1 : 0) === 1;
       const verdict = judgeChange(change, row && { optedOut: row.opted_out === 1, changedAt: row.changed_at, source: row.source }, found);
       if (!isRecorded(verdict)) return verdict;
       if (isDecisive(verdict)) {
-        supersede.run(change.contactId);
-        undecide.run(change.contactId);
+        st.supersede.run(change.contactId);
+        st.undecide.run(change.contactId);
       }
       const state = verdict === 'pending' ? 'pending' : verdict === 'echo' ? 'echo' : 'history';
-      insert.run(change.contactId, change.optedOut ? 1 : 0, change.changedAt, change.source, receivedAt, isDecisive(verdict) ? 1 : 0, state);
+      st.insert.run(change.contactId, change.optedOut ? 1 : 0, change.changedAt, change.source, receivedAt, isDecisive(verdict) ? 1 : 0, state);
       return verdict;
     });
   });
+}
+
+/** Claims due entries for `owner`, first lapsing the claims of writers that died. */
+function claimEntries(st: Statements, now: () => Date, alive: (pid: number, host: string) => boolean, owner: string, options: { limit: number; leaseMs: number; dueOnly: boolean }): JournalEntry[] {
+  const at = now();
+  const stamp = at.toISOString();
+  const until = new Date(at.getTime() + options.leaseMs).toISOString();
+  // A writer killed mid-claim (kill -9) must not hold its entries for the whole lease.
+  for (const holder of st.owners.all(stamp)) {
+    const [host = '', pid = ''] = holder.split('|');
+    if (holder !== owner && !alive(Number(pid), host)) st.lapse.run(holder);
+  }
+  const rows = st.claim.all(owner, until, options.dueOnly ? 1 : 0, stamp, stamp, options.limit);
+  return rows.map(toEntry).sort((a, b) => (a.changedAt < b.changedAt ? -1 : a.changedAt > b.changedAt ? 1 : a.id - b.id));
+}
+
+/** Prepares the journal's statements on one connection; `now` stamps receipts and claims. */
+export function journalTable(db: Db, now: () => Date, alive: (pid: number, host: string) => boolean) {
+  const st = prepareStatements(db);
+  const journal = recordChanges(db, st, now);
 
   return {
     journal(changes: readonly JournalChange[]): JournalVerdict[] {
@@ -106,7 +133,7 @@ export function journalTable(db: Db, now: () => Date, alive: (pid: number, host:
     consent(contactIds: readonly string[]): Map<string, CadenceConsent> {
       const found = new Map<string, CadenceConsent>();
       for (let start = 0; start < contactIds.length; start += LOOKUP_CHUNK) {
-        for (const row of latestOf.all(JSON.stringify(contactIds.slice(start, start + LOOKUP_CHUNK)))) {
+        for (const row of st.latestOf.all(JSON.stringify(contactIds.slice(start, start + LOOKUP_CHUNK)))) {
           const consent = consentOf({ optedOut: row[1] === 1, changedAt: row[2] as string, source: row[3] as JournalSource });
           if (consent !== undefined) found.set(row[0] as string, consent);
         }
@@ -114,26 +141,17 @@ export function journalTable(db: Db, now: () => Date, alive: (pid: number, host:
       return found;
     },
     any(): boolean {
-      return any.get() === 1;
+      return st.any.get() === 1;
     },
     claim(owner: string, options: { limit: number; leaseMs: number; dueOnly: boolean }): JournalEntry[] {
-      const at = now();
-      const stamp = at.toISOString();
-      const until = new Date(at.getTime() + options.leaseMs).toISOString();
-      // A writer killed mid-claim (kill -9) must not hold its entries for the whole lease.
-      for (const holder of owners.all(stamp)) {
-        const [host = '', pid = ''] = holder.split('|');
-        if (holder !== owner && !alive(Number(pid), host)) lapse.run(holder);
-      }
-      const rows = claim.all(owner, until, options.dueOnly ? 1 : 0, stamp, stamp, options.limit);
-      return rows.map(toEntry).sort((a, b) => (a.changedAt < b.changedAt ? -1 : a.changedAt > b.changedAt ? 1 : a.id - b.id));
+      return claimEntries(st, now, alive, owner, options);
     },
     finish(id: number, owner: string, result: JournalResult): void {
       if (result.state === 'released') {
-        release.run(id, owner);
+        st.release.run(id, owner);
         return;
       }
-      finish.run({
+      st.finish.run({
         id,
         owner,
         state: result.state,
@@ -142,15 +160,15 @@ export function journalTable(db: Db, now: () => Date, alive: (pid: number, host:
       });
     },
     takeUnreported: db.transaction((): JournalEntry[] => {
-      const rows = unreported.all().map(toEntry);
-      markReported.run();
+      const rows = st.unreported.all().map(toEntry);
+      st.markReported.run();
       return rows;
     }),
     pending(limit: number): JournalEntry[] {
-      return pending.all(limit).map(toEntry);
+      return st.pending.all(limit).map(toEntry);
     },
     counts(): { pending: number; failed: number } {
-      return counts.get() ?? { pending: 0, failed: 0 };
+      return st.counts.get() ?? { pending: 0, failed: 0 };
     },
   };
 }

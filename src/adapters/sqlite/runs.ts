@@ -67,8 +67,8 @@ export type FinishResult = {
   notes?: string[];
 };
 
-/** Prepares the run statements of one connection. */
-export function runTable(db: Db, alive: IsProcessAlive) {
+/** The run statements, prepared once on one connection. */
+function prepareRunStatements(db: Db) {
   const insert = db.prepare(
     `INSERT INTO runs (id, kind, pid, host, started_at, outcome, counts, notes, lock_since, scheduled)
      VALUES (@id, @kind, @pid, @host, @startedAt, 'running', @counts, '[]', @lockSince, @scheduled)`,
@@ -89,6 +89,39 @@ export function runTable(db: Db, alive: IsProcessAlive) {
     `SELECT * FROM runs WHERE kind = 'import' AND scheduled = 1 AND outcome IN ('ok', 'contacts_failed') AND started_at >= ?
      ORDER BY started_at DESC, rowid DESC LIMIT 1`,
   );
+  return { insert, select, recent, setCounts, finish, setMail, lastCompleted, scheduledDone };
+}
+
+type RunStatements = ReturnType<typeof prepareRunStatements>;
+
+/** Records a new running run; two runs in the same second share the stamp, so a clash of the random suffix too is retried. */
+function insertRun(st: RunStatements, kind: RunKind, owner: { pid: number; host: string }, at: Date, lockSince: string | undefined, scheduled: boolean): RunRecord {
+  const row = {
+    kind,
+    pid: owner.pid,
+    host: owner.host,
+    startedAt: at.toISOString(),
+    counts: JSON.stringify(emptyRunCounts()),
+    lockSince: lockSince ?? null,
+    scheduled: scheduled ? 1 : 0,
+  };
+  for (;;) {
+    const id = runIdAt(at);
+    try {
+      st.insert.run({ ...row, id });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') continue;
+      throw error;
+    }
+    const inserted = st.select.get(id);
+    if (inserted === undefined) throw new Error(`run ${id} vanished right after it was recorded`);
+    return toRecord(inserted, 'running');
+  }
+}
+
+/** Prepares the run statements of one connection. */
+export function runTable(db: Db, alive: IsProcessAlive) {
+  const st = prepareRunStatements(db);
 
   function changedOne(result: BetterSqlite3.RunResult, runId: string): void {
     if (result.changes === 0) throw new Error(`no run ${runId} in the state file`);
@@ -96,35 +129,14 @@ export function runTable(db: Db, alive: IsProcessAlive) {
 
   return {
     start(kind: RunKind, owner: { pid: number; host: string }, at: Date, lockSince: string | undefined, scheduled = false): RunRecord {
-      const row = {
-        kind,
-        pid: owner.pid,
-        host: owner.host,
-        startedAt: at.toISOString(),
-        counts: JSON.stringify(emptyRunCounts()),
-        lockSince: lockSince ?? null,
-        scheduled: scheduled ? 1 : 0,
-      };
-      // Two runs in the same second share the stamp; a clash of the random suffix too is retried.
-      for (;;) {
-        const id = runIdAt(at);
-        try {
-          insert.run({ ...row, id });
-        } catch (error) {
-          if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') continue;
-          throw error;
-        }
-        const inserted = select.get(id);
-        if (inserted === undefined) throw new Error(`run ${id} vanished right after it was recorded`);
-        return toRecord(inserted, 'running');
-      }
+      return insertRun(st, kind, owner, at, lockSince, scheduled);
     },
     updateCounts(runId: string, counts: RunCounts): void {
-      changedOne(setCounts.run(JSON.stringify(counts), runId), runId);
+      changedOne(st.setCounts.run(JSON.stringify(counts), runId), runId);
     },
     finish(runId: string, result: FinishResult, at: Date): void {
       changedOne(
-        finish.run({
+        st.finish.run({
           id: runId,
           finishedAt: at.toISOString(),
           outcome: result.outcome,
@@ -138,24 +150,24 @@ export function runTable(db: Db, alive: IsProcessAlive) {
     },
     recordMail(runId: string, mail: { sent: boolean; error?: string }, at: Date): void {
       const value = { sent: mail.sent, at: at.toISOString(), ...(mail.error !== undefined && { error: mail.error }) };
-      changedOne(setMail.run(JSON.stringify(value), runId), runId);
+      changedOne(st.setMail.run(JSON.stringify(value), runId), runId);
     },
     get(runId: string): RunRecord | undefined {
-      const row = select.get(runId);
+      const row = st.select.get(runId);
       return row === undefined ? undefined : toRecord(row, effectiveOutcome(row, readLockHolder(db), alive));
     },
     /** The newest scheduled import started at or after `since` that completed (exit 0 or 1). */
     scheduledCompletedSince(since: Date): RunRecord | undefined {
-      const row = scheduledDone.get(since.toISOString());
+      const row = st.scheduledDone.get(since.toISOString());
       return row === undefined ? undefined : toRecord(row, row.outcome);
     },
     /** The newest import that completed (exit 0 or 1). */
     lastCompleted(): RunRecord | undefined {
-      const row = lastCompleted.get();
+      const row = st.lastCompleted.get();
       return row === undefined ? undefined : toRecord(row, row.outcome);
     },
     recent(limit: number): RunRecord[] {
-      const rows = recent.all(Math.max(0, Math.floor(limit)));
+      const rows = st.recent.all(Math.max(0, Math.floor(limit)));
       const holder = readLockHolder(db);
       return rows.map((row) => toRecord(row, effectiveOutcome(row, holder, alive)));
     },
