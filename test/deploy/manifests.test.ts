@@ -8,7 +8,6 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StateConfig } from '../../src/config/schema.js';
 import { runCli } from '../support/cli.js';
 import { startServe } from '../support/serve-process.js';
 import { DEPLOY_DIR, configText, editConfig, podSpec, readManifestFiles, readObjects, referencedVariables, theObject, type Manifest } from './manifests.js';
@@ -118,16 +117,7 @@ describe('the config in the ConfigMap', () => {
     expect(referencedVariables(configText(configMap(), CONFIG_KEY))).toEqual(['CADENCE_API_KEY', 'CADENCE_API_SECRET', 'CADENCE_WEBHOOK_TOKEN', 'CONNECT_PASSKEY', 'SMTP_PASS', 'STATE_URL']);
   });
 
-  it('passes validate-config --offline with a SQLite state.path in place of state.url (what this build supports)', async () => {
-    const path = join(dir, 'substituted.yaml');
-    writeFileSync(path, editConfig(configText(configMap(), CONFIG_KEY), (config) => void (config.state = { path: join(dir, 'state.sqlite') })));
-    const result = await runCli(['-c', path, 'validate-config', '--offline'], { env: dummyEnvironment() });
-    expect(result.stderr).not.toContain('dummy-');
-    expect(result.code, result.stderr).toBe(0);
-  });
-
-  const urlSupported = 'url' in StateConfig.shape;
-  it.skipIf(!urlSupported)('passes validate-config --offline as written (needs state.url, the PostgreSQL state)', async () => {
+  it('passes validate-config --offline as written, with the state in PostgreSQL', async () => {
     const path = join(dir, CONFIG_KEY);
     writeFileSync(path, configText(configMap(), CONFIG_KEY));
     const env = { ...dummyEnvironment(), STATE_URL: 'postgres://sync:dummy-password@127.0.0.1:9/connect_sync' };
