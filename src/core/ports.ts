@@ -21,8 +21,7 @@ import type {
   OptOutChange,
   Severity,
 } from './types.js';
-import type { JournalChange, JournalSource, JournalVerdict } from './optout-journal.js';
-import type { StillFailingChanges, StillFailingRow } from './still-failing.js';
+import type { JournalSource } from './optout-journal.js';
 
 export interface FetchOptions {
   /** Only contacts modified at or after this instant (inclusive, to the second). Absent: all. */
@@ -204,83 +203,3 @@ export type JournalResult =
   | { state: 'pending'; error: string; retryAt: string }
   /** Not tried: pending again at once, for any writer. */
   | { state: 'released' };
-
-/** The SQLite state file (product.md §4). All methods are synchronous (better-sqlite3). */
-export interface StateStore {
-  /** Takes the import lock; throws LockBusyError when a live process holds it, takes over a dead one's. */
-  acquireLock(holder: { pid: number; host: string }): void;
-  releaseLock(): void;
-  lockHolder(): LockHolder | undefined;
-
-  startRun(kind: RunKind, options?: { scheduled?: boolean }): RunRecord;
-  /** Replaces the counts of a running run (progress survives a kill). */
-  updateRunCounts(runId: string, counts: RunCounts): void;
-  finishRun(runId: string, result: { outcome: Exclude<RunOutcome, 'running' | 'interrupted'>; counts: RunCounts; error?: string; reportPath?: string; notes?: string[] }): void;
-  recordMail(runId: string, mail: { sent: boolean; error?: string }): void;
-  getRun(runId: string): RunRecord | undefined;
-  /** Newest first. Runs left `running` by a dead process are reported `interrupted`. */
-  recentRuns(limit: number): RunRecord[];
-
-  getWatermark(filterId: number): Watermark | undefined;
-  listWatermarks(): Watermark[];
-  /** Sets all given watermarks in one transaction. */
-  setWatermarks(watermarks: readonly Omit<Watermark, 'updatedAt'>[]): void;
-
-  /** The last payload Cadence confirmed, per contact id asked for (absent when none). */
-  getConfirmed(contactIds: readonly string[]): Map<string, CadenceContact>;
-  /**
-   * The `optedOut` of the last payload Cadence confirmed, per contact id asked for that has
-   * one (`undefined` when the payload leaves it out): a check that needs no whole payload.
-   */
-  getConfirmedOptedOut(contactIds: readonly string[]): Map<string, boolean | undefined>;
-  /**
-   * Whether any contact has a confirmed payload, or a consent Cadence reported. Neither
-   * does before a first import: its lookups, one per contact, are then skipped.
-   */
-  holdsAny(kind: 'confirmed' | 'consent'): boolean;
-  /** Records confirmed payloads and removes those contacts from the retry table, in one transaction. */
-  recordConfirmed(entries: readonly { contactId: string; payload: CadenceContact }[]): void;
-  /** Forgets the confirmed payload of contacts Cadence rejected (so they are sent again when they change). */
-  forgetConfirmed(contactIds: readonly string[]): void;
-
-  putRetries(entries: readonly Omit<RetryEntry, 'attempts' | 'firstFailedAt'>[]): void;
-  listRetries(): RetryEntry[];
-  removeRetries(contactIds: readonly string[]): void;
-  countRetries(): number;
-
-  /** Adds report rows; a contact already reported with the same code gets the filters merged. */
-  addIssues(runId: string, issues: readonly RunIssue[]): void;
-  listIssues(runId: string): RunIssue[];
-
-  getOptOutPosition(): OptOutPosition & { seen: string[] };
-  setOptOutPosition(position: OptOutPosition & { seen: string[] }): void;
-  /** Journals one change (as journalOptOuts with Connect's value unknown). */
-  recordConsent(contactId: string, consent: CadenceConsent): void;
-  /** For each contact asked for that has one, its latest decisive journal entry. */
-  getConsent(contactIds: readonly string[]): Map<string, CadenceConsent>;
-
-  /** Journals changes in one short transaction, judged by optout-journal.ts; one verdict per change. */
-  journalOptOuts(changes: readonly JournalChange[]): JournalVerdict[];
-  /**
-   * Claims up to `limit` pending entries, oldest first, for `owner` until `leaseMs` from
-   * now: entries that no live claim holds and no live claim on the same contact blocks.
-   * `dueOnly` leaves out entries still waiting out their backoff. `owner` is
-   * `<host>|<pid>|<random>`: the claims of a process on this host that is gone lapse at once.
-   */
-  claimOptOuts(owner: string, options: { limit: number; leaseMs: number; dueOnly: boolean }): JournalEntry[];
-  /** Ends `owner`'s claim on an entry; ignored when the claim is no longer `owner`'s. */
-  finishOptOut(id: number, owner: string, result: JournalResult): void;
-  /** Entries that failed for good and no run has reported yet; marks them reported. */
-  takeUnreportedOptOutFailures(): JournalEntry[];
-  /** Pending entries, oldest first (dry runs list them). */
-  listPendingOptOuts(limit?: number): JournalEntry[];
-  countOptOuts(): { pending: number; failed: number };
-  /** Every still-failing row (small: contacts with unfixed data errors). */
-  listStillFailing(): StillFailingRow[];
-  /** Applies what planStillFailing decided at the end of run `runId`, in one transaction. */
-  applyStillFailing(runId: string, changes: StillFailingChanges): void;
-  /** Contacts still failing from runs other than `exceptRunId` (all of them without it). */
-  countStillFailing(exceptRunId?: string): number;
-
-  close(): void;
-}

@@ -53,7 +53,7 @@ export class SqliteRunsFile extends SqliteStateFile {
     return lock.readLockHolder(this.db);
   }
 
-  /** Removes whatever lock is there, live or not; returns the holder it removed. Not part of StateStore. */
+  /** Removes whatever lock is there, live or not; returns the holder it removed. */
   breakLock(): LockHolder | undefined {
     this.writable('breakLock');
     this.drain();
@@ -70,13 +70,13 @@ export class SqliteRunsFile extends SqliteStateFile {
     return this.#runs.start(kind, this.#held ?? this.#owner, this.now(), this.#held?.since, options.scheduled === true);
   }
 
-  /** The newest import that completed with exit 0 or 1. Not part of StateStore. */
+  /** The newest import that completed with exit 0 or 1. */
   lastCompletedImport(): RunRecord | undefined {
     this.drain();
     return this.#runs.lastCompleted();
   }
 
-  /** The newest `import --scheduled` started at or after `since` that ended with exit 0 or 1. Not part of StateStore. */
+  /** The newest `import --scheduled` started at or after `since` that ended with exit 0 or 1. */
   scheduledCompletedSince(since: Date): RunRecord | undefined {
     this.drain();
     return this.#runs.scheduledCompletedSince(since);

@@ -49,12 +49,12 @@ export class SqliteStateFile {
     this.#writesBehind = !opened.readonly && !opened.db.memory && (options.writeBehind ?? writerThreadAvailable());
   }
 
-  /** Whether the frequent writes go to the writer thread now (see write-behind.ts). Not part of StateStore. */
+  /** Whether the frequent writes go to the writer thread now (see write-behind.ts). */
   get writesBehind(): boolean {
     return this.#behind?.ready === true && this.db.open;
   }
 
-  /** Returns once every write asked for is committed (see write-behind.ts). Not part of StateStore. */
+  /** Returns once every write asked for is committed (see write-behind.ts). */
   flush(): void {
     this.drain();
   }

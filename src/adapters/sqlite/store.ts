@@ -13,7 +13,6 @@ import type {
   JournalResult,
   RetryEntry,
   RunIssue,
-  StateStore,
   Watermark,
 } from '../../core/ports.js';
 import type { CadenceContact } from '../../core/types.js';
@@ -48,7 +47,7 @@ export function openStateStore(path: string, options: StateStoreOptions = {}): S
 }
 
 /** The whole state over one file: the lock and runs (SqliteRunsFile) plus the tables below. */
-export class SqliteStateStore extends SqliteRunsFile implements StateStore {
+export class SqliteStateStore extends SqliteRunsFile {
   readonly #issues: ReturnType<typeof issueTable>;
   readonly #confirmed: ReturnType<typeof confirmedTable>;
   readonly #retries: ReturnType<typeof retryTable>;
@@ -103,7 +102,7 @@ export class SqliteStateStore extends SqliteRunsFile implements StateStore {
 
   /**
    * The confirmed payloads as stored (`JSON.stringify` of what recordConfirmed got), so a
-   * caller can compare its own `JSON.stringify(payload)` without parsing. Not part of StateStore.
+   * caller can compare its own `JSON.stringify(payload)` without parsing.
    */
   getConfirmedJson(contactIds: readonly string[]): Map<string, string> {
     return this.withQueued(this.#confirmed.getJson(contactIds), contactIds, (json) => json);
@@ -167,7 +166,7 @@ export class SqliteStateStore extends SqliteRunsFile implements StateStore {
 
   /**
    * The same rows as listIssues, read a page at a time as the caller iterates (the CSV
-   * report streams them). Not part of StateStore.
+   * report streams them).
    */
   iterateIssues(runId: string, pageSize = ISSUE_PAGE_SIZE): Iterable<RunIssue> {
     this.drain();
@@ -192,7 +191,7 @@ export class SqliteStateStore extends SqliteRunsFile implements StateStore {
     return this.#stillFailing.count(exceptRunId);
   }
 
-  /** The still-failing rows of runs other than `exceptRunId`, for the report. Not part of StateStore. */
+  /** The still-failing rows of runs other than `exceptRunId`, for the report. */
   iterateStillFailing(exceptRunId = ''): Iterable<RunIssue> {
     this.drain();
     return this.#stillFailing.earlier(exceptRunId);
