@@ -31,3 +31,27 @@ it('validate-config names PostgreSQL without the password; both path and url is 
   expect(both.stdout + both.stderr).not.toContain(password);
   expect(fs.existsSync(project.statePath)).toBe(false);
 });
+
+it('validate-config checks the PostgreSQL state: a refused password is the file\'s to fix (2), a server not there is an outage (3)', async () => {
+  project = await postgresSandboxProject();
+  const password = postgresPassword();
+  const good = await project.cli(['validate-config']);
+  expect(good.code, good.stderr).toBe(0);
+  expect(good.stdout).toContain('config OK (checked against Connect and Cadence and the PostgreSQL state)');
+
+  const wrong = new URL(project.stateUrl);
+  wrong.password = 'not-the-password';
+  project.writeConfig((config) => (config.state.url = wrong.toString()));
+  const refused = await project.cli(['validate-config']);
+  expect(refused.code, refused.stderr).toBe(2);
+  expect(refused.stderr).toMatch(/state\.url: PostgreSQL at .+ refused user/);
+  expect(refused.stdout + refused.stderr).not.toContain('not-the-password');
+
+  const away = new URL(project.stateUrl);
+  away.port = '9';
+  project.writeConfig((config) => (config.state.url = away.toString()));
+  const unreachable = await project.cli(['validate-config']);
+  expect(unreachable.code, unreachable.stderr).toBe(3);
+  expect(unreachable.stderr).toContain('cannot be reached');
+  expect(unreachable.stdout + unreachable.stderr).not.toContain(password);
+});

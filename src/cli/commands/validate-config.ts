@@ -9,6 +9,8 @@ import type { ConnectClient } from '../../adapters/connect/client.js';
 import { updateContactGaps } from '../../adapters/connect/capabilities.js';
 import { ConfigError, ExitCode, ExternalServiceError, type ConfigProblem } from '../../errors.js';
 import { validateOnline } from '../../core/validate-online.js';
+import type { State } from '../../core/state.js';
+import { stateUrlProblem } from '../../adapters/postgres/state.js';
 import { openServices } from '../services.js';
 import type { Config } from '../../config/schema.js';
 import { configWarnings, describeConfig } from '../../config/summary.js';
@@ -73,6 +75,9 @@ export async function validateConfigCommand(options: ValidateConfigOptions, cont
   const failures: unknown[] = [];
   try {
     const online = await validateOnline(config, { connect: recording(services.connect, failures), cadence: recording(services.cadence, failures) });
+    const state = await stateCheck(config, services.state);
+    online.facts.push(...state.facts);
+    online.problems.push(...state.problems);
     // After the checks, so that a Connect that cannot be reached is told as such, below.
     const paging = failures.some(unreachable) ? { facts: [], warnings: [] } : await pagingReport(config, services.connect);
     for (const fact of [...online.facts, ...paging.facts]) println(context, fact);
@@ -84,10 +89,27 @@ export async function validateConfigCommand(options: ValidateConfigOptions, cont
       throw outage;
     }
     if (online.problems.length > 0) throw new ConfigError('the config does not match Connect or Cadence', online.problems);
-    println(context, 'config OK (checked against Connect and Cadence)');
+    println(context, `config OK (checked against Connect and Cadence${config.state.url === undefined ? '' : ' and the PostgreSQL state'})`);
     return ExitCode.Ok;
   } finally {
     await services.close();
+  }
+}
+
+/**
+ * With the state in PostgreSQL: whether it answers. A server that refuses the URL's
+ * credentials or database is a problem at `state.url` (the file's to fix, exit 2); one that
+ * cannot be reached throws (exit 3). Read-only: nothing is created.
+ */
+async function stateCheck(config: Config, state: State): Promise<{ facts: string[]; problems: ConfigProblem[] }> {
+  if (config.state.url === undefined) return { facts: [], problems: [] };
+  try {
+    await state.runs.recent(1);
+    return { facts: [`state: ${state.description} answers`], problems: [] };
+  } catch (error) {
+    const problem = stateUrlProblem(error);
+    if (problem === undefined) throw error;
+    return { facts: [], problems: [problem] };
   }
 }
 
