@@ -13,11 +13,11 @@ export function registerServe(program: Command): void {
 Listens on optOut.webhook.listen (default 127.0.0.1:8787) until SIGTERM or Ctrl-C:
   POST /cadence/optouts/<optOut.webhook.token>   one change {studentId, departmentCode, optedIn};
                                                  200 once it is in the opt-out journal
-  GET  /healthz                                  200 when the state file answers, else 503
+  GET  /healthz                                  200 when the state answers, else 503
   GET  /metrics                                  Prometheus text
 The URL you give Cadence is https://<your proxy>/cadence/optouts/<token>: put TLS in a
 reverse proxy in front (see README, "Receiving opt-out webhooks"). A wrong token is 404.
-It may run beside imports on the same state file; \`import\` and \`optouts\` write back
+It may run beside imports on the same state (file or PostgreSQL); \`import\` and \`optouts\` write back
 whatever serve has not written yet.
 
 A token: openssl rand -hex 32 (keep it in the environment: token: \${CADENCE_WEBHOOK_TOKEN}).

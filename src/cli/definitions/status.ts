@@ -19,7 +19,7 @@ export function registerStatus(program: Command): void {
     .addHelpText(
       'after',
       `
-Reads the state file named by the config (state.path) and changes nothing. Shows recent
+Reads the state named by the config (state.path or state.url) and changes nothing. Shows recent
 runs, watermarks, contacts waiting for retry and contacts still failing (data errors of
 earlier runs not yet fixed in Connect).
 
