@@ -12,11 +12,12 @@
  *   npm run bench -- --profile /tmp/prof           also --cpu-prof every import
  *   npm run bench -- --paging whole --latency 0    Connect read whole (a public-evidence sandbox)
  *   npm run bench -- --serve                       serve's webhook burst beside an import (serve-bench.ts)
+ *   npm run bench -- --state postgres --latency 0  the state in PostgreSQL (a durable local server, a fresh database a case)
  *
  * Before each case it times a fixed piece of JavaScript (reference.ts): on a shared machine
  * the speed drifts, and that number tells a slow stretch from a slow build.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +27,9 @@ import { runMeasured } from './measure.js';
 import { timeReferenceWork } from './reference.js';
 import { checkTargets, formatResults, type BenchResult, type CaseResult, type RunKind, type RunResult } from './report.js';
 import { startSandboxProcess, type SandboxProcess } from './sandbox-process.js';
+import { startPostgres, type RunningPostgres } from './postgres-server.js';
+import pg from 'pg';
+import { parse, stringify } from 'yaml';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'connect-sync.js');
@@ -39,6 +43,8 @@ interface BenchOptions {
   profileDir?: string;
   /** How the import reads Connect: the sandbox's profile decides it through the WSDL (paging auto). */
   paging: 'keyset' | 'whole';
+  /** Where the state lives: the SQLite file beside the config, or PostgreSQL (state.url). */
+  state: 'sqlite' | 'postgres';
 }
 
 /** What `import --json` prints (the keys the benchmark reads). */
@@ -56,17 +62,26 @@ interface ImportSummary {
 
 let running: SandboxProcess | undefined;
 let scratchDir: string | undefined;
+let postgres: RunningPostgres | undefined;
 
 async function main(argv: readonly string[]): Promise<number> {
   const options = benchOptions(argv);
   const startedAt = new Date();
   const cases: CaseResult[] = [];
-  for (const latencyMs of options.latencies) {
-    for (let repetition = 1; repetition <= options.repeat; repetition++) {
-      const which = options.repeat > 1 ? ` (${repetition} of ${options.repeat})` : '';
-      process.stderr.write(`case: ${options.contacts.toLocaleString('en-US')} contacts, ${options.paging}, latency ${latencyMs} ms${which}\n`);
-      cases.push(await runCase(options, latencyMs, repetition));
+  const serverDir = options.state === 'postgres' ? mkdtempSync(join(os.tmpdir(), 'connect-sync-bench-pg-')) : undefined;
+  try {
+    if (serverDir !== undefined) postgres = await startPostgres({ root: serverDir, user: 'postgres', password: 'bench', durable: true, log: [] });
+    for (const latencyMs of options.latencies) {
+      for (let repetition = 1; repetition <= options.repeat; repetition++) {
+        const which = options.repeat > 1 ? ` (${repetition} of ${options.repeat})` : '';
+        process.stderr.write(`case: ${options.contacts.toLocaleString('en-US')} contacts, ${options.paging}, ${options.state}, latency ${latencyMs} ms${which}\n`);
+        cases.push(await runCase(options, latencyMs, repetition));
+      }
     }
+  } finally {
+    await postgres?.stop();
+    postgres = undefined;
+    if (serverDir !== undefined) rmSync(serverDir, { recursive: true, force: true });
   }
   const cpus = os.cpus();
   const result: BenchResult = {
@@ -75,6 +90,7 @@ async function main(argv: readonly string[]): Promise<number> {
     contacts: options.contacts,
     seed: options.seed,
     paging: options.paging,
+    state: options.state,
     cases,
     targets: checkTargets(options.contacts, cases, options.paging),
   };
@@ -94,6 +110,7 @@ async function runCase(options: BenchOptions, latencyMs: number, repetition: num
   try {
     const connectProfile = options.paging === 'whole' ? 'public' : 'paged';
     running = await startSandboxProcess({ bin: BIN, contacts: options.contacts, latencyMs, seed: options.seed, dir, connectProfile });
+    if (postgres !== undefined) await stateInPostgres(running.configPath, postgres.url, `bench_${latencyMs}_${repetition}_${Date.now()}`);
     const { config } = running;
     const settings = { pageSize: config.connect.pageSize ?? 500, batchSize: config.cadence.batchSize ?? 1000, concurrency: config.cadence.concurrency ?? 4 };
     // Pages exist only in keyset mode: a whole instance answers every call with the whole filter.
@@ -111,6 +128,22 @@ async function runCase(options: BenchOptions, latencyMs: number, repetition: num
     rmSync(dir, { recursive: true, force: true });
     scratchDir = undefined;
   }
+}
+
+/** Points the sandbox's config at a new, empty database of the benchmark's server. */
+async function stateInPostgres(configPath: string, serverUrl: string, database: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  const config = parse(readFileSync(configPath, 'utf8')) as { state: Record<string, unknown> };
+  config.state = { url: url.toString() };
+  writeFileSync(configPath, stringify(config, { lineWidth: 0 }));
 }
 
 async function measureImport(
@@ -171,6 +204,7 @@ function benchOptions(argv: readonly string[]): BenchOptions {
       repeat: { type: 'string', default: '1' },
       profile: { type: 'string' },
       paging: { type: 'string', default: 'keyset' },
+      state: { type: 'string', default: 'sqlite' },
     },
   });
   const whole = (name: string, text: string, min: number) => {
@@ -187,7 +221,13 @@ function benchOptions(argv: readonly string[]): BenchOptions {
     repeat: whole('repeat', values.repeat, 1),
     profileDir,
     paging: pagingOption(values.paging),
+    state: stateOption(values.state),
   };
+}
+
+function stateOption(text: string): BenchOptions['state'] {
+  if (text !== 'sqlite' && text !== 'postgres') throw new Error(`--state ${text}: expected sqlite or postgres`);
+  return text;
 }
 
 function pagingOption(text: string): BenchOptions['paging'] {
@@ -197,7 +237,7 @@ function pagingOption(text: string): BenchOptions['paging'] {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void (running?.stop() ?? Promise.resolve()).finally(() => {
+    void Promise.allSettled([running?.stop(), postgres?.stop()]).finally(() => {
       if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
       process.exit(130);
     });

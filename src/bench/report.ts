@@ -51,6 +51,8 @@ export interface BenchResult {
   seed: number;
   /** How Connect was read; absent in results written before whole mode existed (keyset). */
   paging?: 'keyset' | 'whole';
+  /** Where the state lived (absent in results written before PostgreSQL was measured: sqlite). */
+  state?: 'sqlite' | 'postgres';
   cases: CaseResult[];
   targets: TargetCheck[];
 }
@@ -153,7 +155,7 @@ export function formatResults(result: BenchResult): string {
   );
   const targets = result.targets.map((check) => `${check.met === null ? 'n/a ' : check.met ? 'MET ' : 'MISS'}  ${check.target}: ${check.measured}`);
   return [
-    `connect-sync benchmark: ${result.contacts.toLocaleString('en-US')} contacts, ${result.paging ?? 'keyset'} paging, seed ${result.seed}, ${result.machine.cpus} CPUs, Node ${result.machine.node}`,
+    `connect-sync benchmark: ${result.contacts.toLocaleString('en-US')} contacts, ${result.paging ?? 'keyset'} paging, state in ${result.state ?? 'sqlite'}, seed ${result.seed}, ${result.machine.cpus} CPUs, Node ${result.machine.node}`,
     '',
     ...table,
     '',
