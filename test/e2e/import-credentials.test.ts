@@ -3,7 +3,7 @@
  * no secret in the output, and nothing recorded: no watermark moves, nothing is sent.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cadenceDifferences, expectedCadence } from '../support/oracle.js';
+import { cadenceDifferences, expectedCadence, expectedImportExit } from '../support/oracle.js';
 import { importJson, sentSince, statusJson } from '../support/import-e2e.js';
 import { sandboxProject, type SandboxProject } from '../support/sandbox-project.js';
 
@@ -55,7 +55,7 @@ describe('import with bad credentials', () => {
 
     // Nothing was lost: with the right secret, the changes go through.
     const next = await importJson(project);
-    expect([0, 1], next.result.stderr).toContain(next.result.code);
+    expect(next.result.code, next.result.stderr).toBe(expectedImportExit(project.sandbox));
     expect(sentSince(sandbox, batches).sort()).toEqual([...changed].sort());
     expect(cadenceDifferences(sandbox, expectedCadence(sandbox))).toEqual([]);
   });

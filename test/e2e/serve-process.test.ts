@@ -6,7 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { expectedCadence } from '../support/oracle.js';
+import { expectedCadence, expectedImportExit } from '../support/oracle.js';
 import { sandboxProject, type SandboxProject } from '../support/sandbox-project.js';
 import { TOKEN, journalRows, post, runsRecorded, startServe, type ServeProcess } from '../support/serve-process.js';
 
@@ -105,7 +105,7 @@ describe('serve as a process', () => {
     }
     const sentDuringImport = !importDone;
     const result = await importing;
-    expect([0, 1], result.stderr).toContain(result.code);
+    expect(result.code, result.stderr).toBe(expectedImportExit(project.sandbox));
     expect(sentDuringImport).toBe(true);
     expect(statuses).toEqual(ids.map(() => 200));
     const rows = journalRows(project.statePath).filter((row) => row.source === 'webhook');
