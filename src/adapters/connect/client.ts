@@ -285,8 +285,8 @@ export function createConnectClient(config: ConnectConfig, options: ConnectClien
           // while this one is checked and converted (the chain of calls is what a run waits on).
           pending = nextCall(pager, ask);
           // A turn of the event loop before the work below, so the call is on the wire while it
-          // runs: measured at 20 ms latency, the call reached the sandbox ~1.8 ms later (median)
-          // without it, at every page.
+          // runs: without it, the request leaves only after the page's checks, a delay added to
+          // every page (README, benchmark section).
           if (pending) await new Promise<void>((resolve) => setImmediate(resolve));
           // Every record is checked, also those paging drops (repeats, a page read again): an
           // answer that breaks the contract ends the run, and the call just sent with it.
