@@ -2,17 +2,17 @@
  * `import --dry-run` before the first import (issue 6): every contact is a create, errors
  * are errors, nothing is written anywhere, and the real import then does what it said.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectedCadence, expectedImportExit } from '../support/oracle.js';
 import { ndjson, writeSnapshot } from '../support/nothing-written.js';
 import { sandboxProject, summaryOf, type SandboxProject } from '../support/sandbox-project.js';
 
 describe('import --dry-run before the first import', () => {
   let project: SandboxProject;
-  beforeAll(async () => {
+  beforeEach(async () => {
     project = await sandboxProject({ contacts: 250 });
   });
-  afterAll(async () => project?.close());
+  afterEach(async () => project?.close());
 
   it('lists every contact as create or error, in NDJSON with the keys of §7, and writes nothing', async () => {
     const before = writeSnapshot(project);

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { simpleParser } from 'mailparser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readReport } from '../support/import-e2e.js';
 import { expectedCadence, expectedImportExit } from '../support/oracle.js';
 import { sandboxProject, summaryOf, type SandboxProject } from '../support/sandbox-project.js';
@@ -18,13 +18,13 @@ function reportRows(path: string | null): string[][] {
 describe('consent safety of the import', () => {
   let project: SandboxProject;
   let optedIn: string[];
-  beforeAll(async () => {
+  beforeEach(async () => {
     project = await sandboxProject({ contacts: 120 });
     const first = await project.cli(['import', '--json', '--no-email']);
     expect(first.code, first.stderr).toBe(expectedImportExit(project.sandbox));
     optedIn = [...expectedCadence(project.sandbox).values()].filter((contact) => !contact.optedOut).map((contact) => contact.uniqueCampusId);
   });
-  afterAll(async () => project?.close());
+  afterEach(async () => project?.close());
 
   it('keeps an opt-out whose write-back failed, warns OPT_OUT_CONFLICT, mails the counts, and writes it back once Connect answers', async () => {
     const { sandbox } = project;

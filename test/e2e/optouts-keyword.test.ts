@@ -3,20 +3,20 @@
  * written to Connect with the source code, once; connect-sync's own import echo is not;
  * and the import after it sends nothing for that contact.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectedCadence, expectedImportExit } from '../support/oracle.js';
 import { sandboxProject, summaryOf, type SandboxProject } from '../support/sandbox-project.js';
 
 describe('connect-sync optouts', () => {
   let project: SandboxProject;
   let optedIn: string[];
-  beforeAll(async () => {
+  beforeEach(async () => {
     project = await sandboxProject({ contacts: 150 });
     const first = await project.cli(['import', '--json', '--no-email']);
     expect(first.code, first.stderr).toBe(expectedImportExit(project.sandbox));
     optedIn = [...expectedCadence(project.sandbox).values()].filter((contact) => !contact.optedOut).map((contact) => contact.uniqueCampusId);
   });
-  afterAll(async () => project?.close());
+  afterEach(async () => project?.close());
 
   it("does not write back the echo of connect-sync's own import", async () => {
     const echo = project.sandbox.cadence.optOutChanges();
@@ -56,6 +56,11 @@ describe('connect-sync optouts', () => {
 
   it('writes a START as the opted-in value; import runs the write-back itself', async () => {
     const id = optedIn[0]!;
+    // A START follows a STOP already written back to Connect.
+    project.sandbox.cadence.recordKeyword(id, 'STOP');
+    const stopped = await project.cli(['optouts', '--json', '--no-email']);
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(project.sandbox.connect.getContact(id)!.values.sms_status).toBe('Opted Out');
     project.sandbox.cadence.recordKeyword(id, 'START');
     const before = project.sandbox.cadence.batches().length;
     const imported = await project.cli(['import', '--json', '--no-email']);

@@ -83,9 +83,8 @@ describe('serve as a process', () => {
     socket.write(body);
     expect(await answered).toMatch(/^HTTP\/1\.1 200 OK/m);
     socket.destroy();
-    const startedAt = Date.now();
+    // A serve that did not end would hold this wait until the test's own timeout fails it.
     expect(await serve.exited).toEqual({ code: 0, signal: null });
-    expect(Date.now() - startedAt).toBeLessThan(10_000);
     expect(journalRows(project.statePath).map((row) => row.contact_id)).toEqual(['100003']);
   });
 
