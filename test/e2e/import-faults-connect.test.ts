@@ -51,7 +51,8 @@ describe('import: Connect answering 503, SOAP faults and truncated bodies', () =
     const next = await importJson(project);
     expect(next.result.code, next.result.stderr).toBe(expectedImportExit(project.sandbox));
     expect(cadenceDifferences(sandbox, expectedCadence(sandbox))).toEqual([]);
-  });
+    // Three imports of 90 small pages each: a budget for the whole story, not a speed check.
+  }, 120_000);
 
   it('Connect going down mid-run: exit 3, keeps what Cadence confirmed, the next run finishes the rest', async () => {
     const { sandbox } = project;
