@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the benchmark of issue 9. For each latency case it starts the sandbox
+ * `npm run bench`: the import benchmark (README, benchmark section). For each latency case it starts the sandbox
  * in its own process (rate limit off, batches processed at once), runs a first import and
  * then an incremental one with nothing changed, each as its own process, and measures
  * wall time, contacts per second, peak RSS, CPU time and the ratio to the lower bound the

@@ -1,5 +1,5 @@
 /**
- * The benchmark's results: their shape (written as JSON), the targets of issue 9 checked
+ * The benchmark's results: their shape (written as JSON), the import's speed and memory targets checked
  * against them, and the table printed for people. Pure.
  */
 import type { Bound } from './bound.js';
@@ -67,7 +67,7 @@ export interface TargetCheck {
 const MILLION = 1_000_000;
 
 /**
- * Checks issue 9's targets against what was measured. A case run more than once is judged
+ * Checks the speed and memory targets against what was measured. A case run more than once is judged
  * on its median run (for an even count, the one just past the middle); peak RSS on the
  * highest of all.
  */

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStateStore } from '../../src/adapters/sqlite/store.js';
 import type { BatchInfo } from '../../src/sandbox/cadence/index.js';
-import { cadenceDifferences, expectedCadence } from '../support/oracle.js';
+import { cadenceDifferences, expectedCadence, expectedImportExit } from '../support/oracle.js';
 import { importJson, sentSince, startCli, statusJson, waitUntil } from '../support/import-e2e.js';
 import { sandboxProject, type SandboxProject } from '../support/sandbox-project.js';
 
@@ -64,7 +64,7 @@ describe('import: kill -9 in the middle', () => {
     sandbox.cadence.knobs.batchDelayMs = 5;
     const batchesBefore = sandbox.cadence.batches().length;
     const next = await importJson(project);
-    expect([0, 1], next.result.stderr).toContain(next.result.code);
+    expect(next.result.code, next.result.stderr).toBe(expectedImportExit(project.sandbox));
     expect(cadenceDifferences(sandbox, expectedCadence(sandbox))).toEqual([]);
     const resent = sentSince(sandbox, batchesBefore);
     expect(resent.filter((id) => confirmed.has(id))).toEqual([]);

@@ -3,7 +3,7 @@
  * records nothing; the first finishes undisturbed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cadenceDifferences, expectedCadence } from '../support/oracle.js';
+import { cadenceDifferences, expectedCadence, expectedImportExit } from '../support/oracle.js';
 import { importJson, startCli, statusJson, strictSummary } from '../support/import-e2e.js';
 import { sandboxProject, type SandboxProject } from '../support/sandbox-project.js';
 
@@ -36,7 +36,7 @@ describe('import: two at once', () => {
       remove();
     }
     const result = await first.done;
-    expect([0, 1], result.stderr).toContain(result.code);
+    expect(result.code, result.stderr).toBe(expectedImportExit(project.sandbox));
     strictSummary(result);
     expect(cadenceDifferences(sandbox, expectedCadence(sandbox))).toEqual([]);
     const status = await statusJson(project);
@@ -45,6 +45,6 @@ describe('import: two at once', () => {
 
     // The lock was released: the next import runs.
     const third = await importJson(project);
-    expect([0, 1], third.result.stderr).toContain(third.result.code);
+    expect(third.result.code, third.result.stderr).toBe(expectedImportExit(project.sandbox));
   });
 });

@@ -2,7 +2,7 @@
  * What decides which contacts a run reads: `--filter`, `--full`, a mapping change (the
  * filter is re-imported in full, and the run says why) and a filter new to the config.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cadenceDifferences, expectedCadence, SANDBOX_ORACLE, type OracleConfig } from '../support/oracle.js';
 import { importJson, sentSince, statusJson } from '../support/import-e2e.js';
 import { sandboxProject, type SandboxProject } from '../support/sandbox-project.js';
@@ -10,10 +10,17 @@ import { sandboxProject, type SandboxProject } from '../support/sandbox-project.
 describe('import: --filter, --full, mapping changes and new filters', () => {
   let project: SandboxProject;
   let oracle: OracleConfig;
-  beforeAll(async () => {
+  beforeEach(async () => {
     project = await sandboxProject({ contacts: 300, config: (config) => (config.criteria.filterIds = [70542, 70611]) });
+    oracle = { ...SANDBOX_ORACLE, filterIds: [70542, 70611] };
   });
-  afterAll(async () => project?.close());
+  afterEach(async () => project?.close());
+
+  /** A first plain run of both filters, as the later stories start from. */
+  async function imported(): Promise<void> {
+    const first = await importJson(project);
+    expect(first.result.code, first.result.stderr).toBe(1);
+  }
 
   /** GetFilterContacts calls Connect answered from request number `from` on. */
   function pagesSince(from: number) {
@@ -37,7 +44,8 @@ describe('import: --filter, --full, mapping changes and new filters', () => {
 
   it('a plain run reads the other filter in full and the first from its watermark', async () => {
     const { sandbox } = project;
-    oracle = { ...SANDBOX_ORACLE, filterIds: [70542, 70611] };
+    const only = await importJson(project, ['--filter', '70611']);
+    expect(only.result.code, only.result.stderr).toBe(1);
     const from = sandbox.connect.requestLog.length;
     const run = await importJson(project);
     expect(run.result.code, run.result.stderr).toBe(1);
@@ -50,6 +58,7 @@ describe('import: --filter, --full, mapping changes and new filters', () => {
 
   it('--full reads everything again and sends nothing unchanged', async () => {
     const { sandbox } = project;
+    await imported();
     const from = sandbox.connect.requestLog.length;
     const batches = sandbox.cadence.batches().length;
     const run = await importJson(project, ['--full']);
@@ -65,6 +74,7 @@ describe('import: --filter, --full, mapping changes and new filters', () => {
 
   it('a mapping change re-imports in full, says so, and updates Cadence', async () => {
     const { sandbox } = project;
+    await imported();
     project.writeConfig((config) => {
       config.additionalFields.find((field: { cadenceField: string }) => field.cadenceField === 'Program').hasList = false;
     });
@@ -95,6 +105,7 @@ describe('import: --filter, --full, mapping changes and new filters', () => {
 
   it('a filter added to the config is imported in full', async () => {
     const { sandbox } = project;
+    await imported();
     project.writeConfig((config) => config.criteria.filterIds.push(70733));
     const before = new Set(expectedCadence(sandbox, oracle).keys());
     oracle = { ...oracle, filterIds: [70542, 70611, 70733] };

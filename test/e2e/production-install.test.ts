@@ -75,7 +75,8 @@ describe('production install from the packed tarball', () => {
       expect(help.status).toBe(0);
       expect(help.stdout).toContain('--max-minutes');
       const demo = spawnSync('connect-sync', ['demo', '--contacts', '60', '--json', '--dir', join(elsewhere, 'demo')], { cwd: elsewhere, env, encoding: 'utf8', timeout: 60_000 });
-      expect([0, 1], demo.stderr).toContain(demo.status);
+      // The demo exits 0 once its import completed: contact errors are part of the show.
+      expect(demo.status, demo.stderr).toBe(0);
       expect(demo.stdout).toContain('"matched"');
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });

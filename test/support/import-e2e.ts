@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { CLI_BIN, type CliResult, type RunCliOptions } from './cli.js';
+import { expectedImportExit, SANDBOX_ORACLE, type OracleConfig } from './oracle.js';
 import type { SandboxProject } from './sandbox-project.js';
 
 export interface ImportRun {
@@ -146,4 +147,28 @@ export async function waitUntil(condition: () => boolean, what: string, timeoutM
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+/**
+ * The exit code the import that just ended owes, for a test whose faults hit a random
+ * share of requests (or a fuzzed answer the test cannot judge in advance): whether a fault
+ * outlasted the retries depends on timing, so whether the run completed is read from what
+ * it recorded (`status --json`), not guessed. A run recorded as failed owes 3; one that
+ * completed owes what the world says (1 while a matched contact cannot reach Cadence), or
+ * 1 when it recorded errors of its own (a batch Cadence never took, a record it could not read).
+ */
+export async function exitOwedByLastRun(project: SandboxProject, oracle: OracleConfig = SANDBOX_ORACLE): Promise<0 | 1 | 3> {
+  const listed = await project.cli(['status', '--json', '--runs', '1']);
+  expect(listed.code, listed.stderr).toBe(0);
+  const [last] = (JSON.parse(listed.stdout) as { runs: { kind: string; outcome: string; errors: number }[] }).runs;
+  expect(last?.kind, 'the newest recorded run is an import').toBe('import');
+  if (last!.outcome === 'failed') return 3;
+  return last!.errors > 0 ? 1 : expectedImportExit(project.sandbox, oracle);
+}
+
+/** A fresh project's first import, without faults: it exits as the world says. */
+export async function firstImport(project: SandboxProject): Promise<ImportRun> {
+  const run = await importJson(project);
+  expect(run.result.code, run.result.stderr).toBe(expectedImportExit(project.sandbox));
+  return run;
 }

@@ -123,3 +123,23 @@ function sortKeys(value: object): unknown {
       .map(([key, inner]) => [key, inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? sortKeys(inner) : inner]),
   );
 }
+
+/**
+ * Ids of the contacts a configured filter returns that should not reach Cadence (no name,
+ * no textable mobile, an opt-out value the mapping does not know), in data set order.
+ */
+export function expectedFailing(sandbox: Sandbox, config: OracleConfig = SANDBOX_ORACLE): string[] {
+  const sent = expectedCadence(sandbox, config);
+  return sandbox.dataset.contacts
+    .map((seed) => sandbox.connect.getContact(seed.id)!)
+    .filter((contact) => contact.filterIds.some((id) => config.filterIds.includes(id)) && !sent.has(String(contact.id)))
+    .map((contact) => String(contact.id));
+}
+
+/**
+ * The exit code of an import that completes against this world (product.md §2): 1 while a
+ * matched contact cannot reach Cadence, else 0. Faults a test injects on top are its own to add.
+ */
+export function expectedImportExit(sandbox: Sandbox, config: OracleConfig = SANDBOX_ORACLE): 0 | 1 {
+  return expectedFailing(sandbox, config).length > 0 ? 1 : 0;
+}

@@ -1,5 +1,5 @@
 /**
- * Write-behind for the state file (issue 9): the import's frequent writes (confirmed
+ * Write-behind for the state file: the import's frequent writes (confirmed
  * payloads, retries, report rows, run counts) run on a thread of their own, with a SQLite
  * connection of its own, so that committing them overlaps the main thread's work instead
  * of stopping it. A confirmed batch's commit takes milliseconds however small the batch:

@@ -134,6 +134,11 @@ export interface CadenceEmulator {
   recordStaffChange(uniqueCampusId: string, optedOut: boolean, at?: Date): OptOutChange;
   /** Resolves once every batch submitted so far is `completed` or `failed`. */
   whenIdle(): Promise<void>;
+  /**
+   * Calls `hook` with each batch as it is queued, before its answer leaves: a test acts on
+   * an import at that exact point (kills it with its batch accepted but unanswered). Returns the remover.
+   */
+  onBatchSubmitted(hook: (batch: Pick<BatchInfo, 'batchIdentifier' | 'contactIds'>) => void): () => void;
   /** Every opt-out webhook sent (to `knobs.webhookUrl`), oldest first. */
   webhookDeliveries(): WebhookDelivery[];
   /** Resolves once every webhook started so far was delivered or given up. */

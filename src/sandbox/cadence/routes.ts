@@ -7,7 +7,7 @@ import type { CadenceField, CadenceUser } from '../../core/types.js';
 import { sendError, sendJson } from '../http-util.js';
 import { checkImportRequest } from './import-request.js';
 import { InvalidCursorError } from './optout-feed.js';
-import type { CadenceStore } from './store.js';
+import type { Batch, CadenceStore } from './store.js';
 
 export type RouteName = 'import' | 'batch' | 'optouts' | 'users' | 'fields';
 
@@ -48,6 +48,8 @@ export interface EndpointContext {
   users: readonly CadenceUser[];
   fields: readonly CadenceField[];
   fieldNames: ReadonlySet<string>;
+  /** Called with each batch once it is queued, before its answer is written. */
+  batchSubmitted(batch: Batch): void;
 }
 
 export interface EndpointRequest {
@@ -86,6 +88,7 @@ function handleImport(context: EndpointContext, request: EndpointRequest, res: S
   const check = checkImportRequest(body, context.fieldNames);
   if (!check.ok) return sendError(res, check.status, check.code, check.message);
   const batch = context.store.submit(check.contacts);
+  context.batchSubmitted(batch);
   sendJson(res, 200, { batchIdentifier: batch.id, status: 'queued', count: check.contacts.length });
 }
 

@@ -51,8 +51,12 @@ export async function startCadenceEmulator(options: CadenceEmulatorOptions): Pro
   const faults = createFaultInjector(knobs);
   const limiter = createRateLimiter();
   const store = createCadenceStore({ userIds: new Set(options.users.map((user) => user.userId)), knobs, faults });
+  const batchHooks = new Set<Parameters<CadenceEmulator['onBatchSubmitted']>[0]>();
   const context: EndpointContext = {
     store,
+    batchSubmitted: (batch) => {
+      for (const hook of batchHooks) hook({ batchIdentifier: batch.id, contactIds: [...batch.contactIds] });
+    },
     users: options.users.map((user) => ({ ...user })),
     fields: options.fields.map((field) => ({ ...field })),
     fieldNames: new Set(options.fields.map((field) => field.name)),
@@ -129,6 +133,10 @@ export async function startCadenceEmulator(options: CadenceEmulatorOptions): Pro
     recordKeyword: (id, keyword, at = new Date()) => recordOptOut(id, keyword === 'STOP', 'keyword', at),
     recordStaffChange: (id, optedOut, at = new Date()) => recordOptOut(id, optedOut, 'staff', at),
     whenIdle: () => store.whenIdle(),
+    onBatchSubmitted(hook) {
+      batchHooks.add(hook);
+      return () => batchHooks.delete(hook);
+    },
     webhookDeliveries: () => webhooks.deliveries(),
     whenWebhooksDelivered: () => webhooks.whenDelivered(),
     optOutHistoryCsv: () => optOutHistoryCsv(store.feed.all(), options.deptCode),
