@@ -1,5 +1,5 @@
 /**
- * The chaos suite (issue 9): many seeded rounds of imports against a misbehaving sandbox
+ * The chaos suite: many seeded rounds of imports against a misbehaving sandbox
  * (Connect 503s, soap:Server faults and truncated bodies; Cadence 429s with Retry-After,
  * 5xx, `failed` and slow batches), contacts changed (and changed back) between and during
  * runs, same-second bulk updates, keyword STOPs and STARTs (STOPs also while a run pages),
@@ -21,20 +21,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageServed } from '../../src/sandbox/connect/index.js';
 import { SANDBOX_ORACLE, cadenceDifferences, expectedCadence, expectedImportExit } from '../support/oracle.js';
 import { statusJson } from '../support/import-e2e.js';
-import { sandboxProject, type SandboxProject } from '../support/sandbox-project.js';
+import { sandboxProject, type SandboxProject, type SandboxProjectOptions } from '../support/sandbox-project.js';
+import { postgresSandboxProject } from '../support/postgres-project.js';
 import { ChaosWorld, createRandom, killPlan } from './chaos-world.js';
 import { countProblems, holdingProblems, reversedOptOuts, unexplainedResends, type ListedRun } from './invariants.js';
 
 const SOAK = process.env.CHAOS_SOAK === '1';
-const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? (SOAK ? 120 : 14));
 const SEED = Number(process.env.CHAOS_SEED ?? 9_2026);
 const CONTACTS = SOAK ? 600 : 300;
 
-describe(`chaos: ${ROUNDS} rounds, seed ${SEED}`, () => {
+/**
+ * The rounds run against both state backends: the SQLite file, and PostgreSQL (fewer
+ * rounds: each of its runs costs more, and the rules under test are the same).
+ */
+const BACKENDS: { name: string; rounds: number; open: (options: SandboxProjectOptions) => Promise<SandboxProject> }[] = [
+  { name: 'SQLite file', rounds: Number(process.env.CHAOS_ROUNDS ?? (SOAK ? 120 : 14)), open: sandboxProject },
+  { name: 'PostgreSQL', rounds: Number(process.env.CHAOS_ROUNDS ?? (SOAK ? 60 : 6)), open: postgresSandboxProject },
+];
+
+describe.each(BACKENDS)(`chaos on the $name: $rounds rounds, seed ${SEED}`, ({ rounds: ROUNDS, open }) => {
   let project: SandboxProject;
   let world: ChaosWorld;
   beforeAll(async () => {
-    project = await sandboxProject({
+    project = await open({
       contacts: CONTACTS,
       seed: SEED,
       // Small pages and batches: more calls to fail, more points to be killed at.

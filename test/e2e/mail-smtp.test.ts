@@ -123,7 +123,7 @@ describe('notifyRun with a real SMTP server', () => {
     const issues = testIssues();
     const result = await notify(run, issues, context);
 
-    const reportPath = reportPathFor(context.statePath, run.id);
+    const reportPath = reportPathFor(context.config.state.reportsDir, run.id);
     expect(result).toEqual({ reportPath, reportRows: issues.length, mail: { sent: true } });
     expect(context.store.mails.get(run.id)).toEqual({ sent: true });
     expect(fs.existsSync(reportPath)).toBe(true);
@@ -183,7 +183,7 @@ describe('notifyRun with a real SMTP server', () => {
 
     const withIssues = testRun();
     const result = await notify(withIssues, testIssues(), context, { sendMail: false });
-    expect(result).toEqual({ reportPath: reportPathFor(context.statePath, withIssues.id), reportRows: 5 });
+    expect(result).toEqual({ reportPath: reportPathFor(context.config.state.reportsDir, withIssues.id), reportRows: 5 });
     expect(smtp.received).toEqual([]);
     expect(context.store.mails.size).toBe(0);
   });
