@@ -55,9 +55,12 @@ export function openPool(url: string, max: number): pg.Pool {
   return pool;
 }
 
-/** A single connection of its own (the lock's session). */
+/**
+ * A single connection of its own (the lock's session). TCP keepalive, so that a network
+ * path that drops idle connections (NAT, a load balancer) does not end it unseen.
+ */
 export function newClient(url: string): pg.Client {
-  return new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'connect-sync lock' });
+  return new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'connect-sync lock', keepAlive: true });
 }
 
 /**

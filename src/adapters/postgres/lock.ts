@@ -21,6 +21,12 @@ interface LockRow {
 /** How often, and how long apart, a loser looks for the winner's row it may not have written yet. */
 const HOLDER_READS = 20;
 const HOLDER_READ_PAUSE_MS = 25;
+/**
+ * How often the lock's session is used while the run holds it: a server that closes idle
+ * sessions (idle_session_timeout) or a path that drops them would otherwise end it unseen
+ * until the next write, and another import could take the lock in between.
+ */
+const HEARTBEAT_MS = 30_000;
 
 /** The team's lock key and whether any session of this database holds it now. */
 export function teamLock(db: TeamDb): { key: string; isHeld(query?: Query): Promise<boolean> } {
@@ -52,6 +58,7 @@ export interface PgRunLock extends RunLock {
 export function pgRunLock(db: TeamDb, now: () => Date): PgRunLock {
   const lock = teamLock(db);
   let session: pg.Client | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   let mine: LockHolder | undefined;
 
   async function readRow(query: Query = db.query): Promise<LockHolder | undefined> {
@@ -70,11 +77,14 @@ export function pgRunLock(db: TeamDb, now: () => Date): PgRunLock {
     return { pid: 0, host: 'another session of the database (it has not said who)', since: now().toISOString() };
   }
 
-  async function openSession(): Promise<pg.Client> {
+  /** A new session, and whether it has ended since it was opened (it may end before it becomes the lock's). */
+  async function openSession(): Promise<{ client: pg.Client; ended(): boolean }> {
     await db.ready();
     const client = newClient(db.url);
+    let ended = false;
     // A lock session that ends under the run takes the lock with it: the State's next write refuses.
     const lost = () => {
+      ended = true;
       if (session === client) db.setLockLost(true);
     };
     client.on('error', lost);
@@ -82,11 +92,25 @@ export function pgRunLock(db: TeamDb, now: () => Date): PgRunLock {
     await client.connect().catch((error: unknown) => {
       throw db.failure(error);
     });
-    return client;
+    return { client, ended: () => ended };
+  }
+
+  /** Makes `client` the lock's session, and keeps it in use while it is. */
+  function holdSession(client: pg.Client, ended: boolean): void {
+    session = client;
+    if (ended) db.setLockLost(true);
+    heartbeat = setInterval(() => {
+      client.query('SELECT 1').catch(() => {
+        if (session === client) db.setLockLost(true);
+      });
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
   }
 
   async function closeSession(): Promise<void> {
     const client = session;
+    clearInterval(heartbeat);
+    heartbeat = undefined;
     session = undefined;
     mine = undefined;
     db.setLockLost(false);
@@ -101,7 +125,7 @@ export function pgRunLock(db: TeamDb, now: () => Date): PgRunLock {
       db.writable('acquire');
       if (!Number.isInteger(holder.pid) || holder.pid <= 0) throw new TypeError(`invalid lock holder pid ${holder.pid}`);
       if (mine !== undefined) return {};
-      const client = await openSession();
+      const { client, ended } = await openSession();
       try {
         const taken = await client.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS taken', [lock.key]);
         if (taken.rows[0]?.taken !== true) throw new LockBusyError(await liveHolder());
@@ -115,7 +139,7 @@ export function pgRunLock(db: TeamDb, now: () => Date): PgRunLock {
           );
           return before;
         });
-        session = client;
+        holdSession(client, ended());
         mine = { pid: holder.pid, host: holder.host, since };
         return stale === undefined ? {} : { takenOver: stale };
       } catch (error) {
