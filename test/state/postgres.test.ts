@@ -115,6 +115,16 @@ describe('PostgreSQL state', () => {
     expect(await withClient(url, async (client) => (await client.query('SELECT version FROM connect_sync_schema')).rows)).toEqual([{ version: SCHEMA_VERSION }]);
   });
 
+  it('a database that was not there at the first call is used once it is (serve may start before it)', async () => {
+    const url = new URL(await freshDatabase());
+    const name = `later_${url.pathname.slice(1)}`;
+    url.pathname = `/${name}`;
+    const state = open(url.toString());
+    await expect(state.runs.recent(1)).rejects.toThrow(`database ${name} does not exist`);
+    await withClient(await freshDatabase(), (client) => client.query(`CREATE DATABASE ${name}`));
+    expect(await state.runs.recent(1)).toEqual([]);
+  });
+
   it('read-only on an empty database creates nothing', async () => {
     const url = await freshDatabase();
     const reader = open(url, TEAM, true);

@@ -98,7 +98,11 @@ export class TeamDb {
   /** Connects and checks (read-only) or migrates the schema, once. */
   ready(): Promise<void> {
     if (this.#closed) return Promise.reject(new StateFileError('the PostgreSQL state is closed'));
-    this.#ready ??= this.#open();
+    // A failed first connection is tried again by the next call (serve may start before its database).
+    this.#ready ??= this.#open().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
     return this.#ready;
   }
 
