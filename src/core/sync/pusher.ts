@@ -143,12 +143,15 @@ export class BatchPusher {
     this.sentBatches += 1;
     this.sentContacts += batch.length;
     try {
+      const confirmed = await this.confirmedOptedOut(batch);
       // Cadence may apply this batch and the run be killed before its answer is recorded; the
       // payloads confirmed before are then in doubt, and a contact changed back to one of them
       // would be skipped for ever. Forgotten now, such a contact is sent again by the next run.
-      const gated = await this.gate(batch);
       const replaced = batch.filter((outgoing) => outgoing.replacesConfirmed).map((outgoing) => outgoing.payload.uniqueCampusId);
       if (replaced.length > 0) await state.sync.forgetConfirmed(replaced);
+      // The consent on record is read last, right before the batch leaves: nothing but the
+      // request itself comes between a STOP journalled by then and this decision.
+      const gated = await this.gate(batch, confirmed);
       const results = await cadence.importBatch(
         gated.map(({ decision }) => decision.wire),
         signal,
@@ -156,6 +159,7 @@ export class BatchPusher {
         if (!(error instanceof TransientFailure)) throw error;
         return error;
       });
+      await this.reportConflicts(gated);
       if (results instanceof TransientFailure) {
         logger.warn({ contacts: batch.length, err: results.message }, 'batch failed after retries; contacts wait for the next run');
         await this.deferToNextRun(batch, results.message);
@@ -168,37 +172,45 @@ export class BatchPusher {
     }
   }
 
+  /** The `optedOut` of the confirmed payloads the batch's consent-carrying contacts replace. */
+  private confirmedOptedOut(batch: readonly Outgoing[]): Promise<Map<string, boolean | undefined>> {
+    const ids = batch.filter((outgoing) => outgoing.payload.optedOut !== undefined && outgoing.replacesConfirmed).map((outgoing) => outgoing.payload.uniqueCampusId);
+    return ids.length === 0 ? Promise.resolve(new Map()) : this.options.state.sync.getConfirmedOptedOut(ids);
+  }
+
   /**
    * The consent gate (product.md §5), the batch's last step before the wire: after any wait
    * for room or for an older version's batch, so it decides from what the state holds now
-   * (the payloads confirmed by then, opt-outs recorded while the run went on). Reads the
-   * state only for payloads that carry `optedOut`. Conflicts are reported here.
+   * (the payloads confirmed by then, read just before, and the opt-outs recorded while the
+   * run went on). Reads the journal only for payloads that carry `optedOut`.
    */
-  private async gate(batch: readonly Outgoing[]): Promise<Gated[]> {
-    const { state, tally, runId } = this.options;
+  private async gate(batch: readonly Outgoing[], confirmed: ReadonlyMap<string, boolean | undefined>): Promise<Gated[]> {
     const carrying = batch.filter((outgoing) => outgoing.payload.optedOut !== undefined);
     if (carrying.length === 0) return batch.map((outgoing) => ({ outgoing, decision: { wire: outgoing.payload, record: outgoing.payload } }));
     const idOf = (outgoing: Outgoing) => outgoing.payload.uniqueCampusId;
-    const [confirmed, consent] = await Promise.all([
-      state.sync.getConfirmedOptedOut(carrying.filter((outgoing) => outgoing.replacesConfirmed).map(idOf)),
-      state.journal.getConsent(carrying.filter((outgoing) => needsConsent(outgoing.payload)).map(idOf)),
-    ]);
-    const conflicts: RunIssue[] = [];
-    const gated = batch.map((outgoing): Gated => {
+    const consent = await this.options.state.journal.getConsent(carrying.filter((outgoing) => needsConsent(outgoing.payload)).map(idOf));
+    return batch.map((outgoing): Gated => {
       const id = idOf(outgoing);
       const decision = gateConsent({
         payload: outgoing.payload,
         confirmed: confirmed.has(id) ? { optedOut: confirmed.get(id) } : undefined,
         consent: consent.get(id),
       });
-      if (decision.conflict) {
-        tally.warned(id);
-        conflicts.push({ contactId: id, ...outgoing.report, filterIds: tally.filtersOf(id), ...decision.conflict });
-      }
       return { outgoing, decision };
     });
+  }
+
+  /** Reports the gate's conflicts (a reported opt-out kept off the wire) as warnings of the run. */
+  private async reportConflicts(gated: readonly Gated[]): Promise<void> {
+    const { state, tally, runId } = this.options;
+    const conflicts: RunIssue[] = [];
+    for (const { outgoing, decision } of gated) {
+      if (!decision.conflict) continue;
+      const id = outgoing.payload.uniqueCampusId;
+      tally.warned(id);
+      conflicts.push({ contactId: id, ...outgoing.report, filterIds: tally.filtersOf(id), ...decision.conflict });
+    }
     if (conflicts.length > 0) await state.report.add(runId, conflicts);
-    return gated;
   }
 
   /** Records one completed batch: confirmed payloads, and rejected contacts as errors (out of the retry table). */
