@@ -1,9 +1,14 @@
-/** The secrets of `state.url`: the password (raw and decoded) and the URL that holds it. */
+/**
+ * The secrets of `state.url`: the URL itself and its password, raw and decoded, whether it
+ * sits in the URL's user part or in a `password=` parameter (libpq's other spelling).
+ */
 export function stateUrlSecrets(url: string | undefined): string[] {
   if (url === undefined) return [];
   try {
-    const raw = new URL(url).password;
-    return raw === '' ? [url] : [...new Set([url, raw, decodeURIComponent(raw)])];
+    const parsed = new URL(url);
+    const raw = parsed.password;
+    const passwords = [raw, decodeURIComponent(raw), parsed.searchParams.get('password') ?? ''].filter((each) => each !== '');
+    return [...new Set([url, ...passwords])];
   } catch {
     return [url];
   }

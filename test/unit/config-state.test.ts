@@ -53,6 +53,13 @@ describe('state: the SQLite file or PostgreSQL', () => {
     expect(scrub(`password ${encodeURIComponent(PASSWORD)} refused`)).not.toContain(PASSWORD);
   });
 
+  it('scrubs a password given as a password= parameter of the url too', () => {
+    const { config } = parseState({ url: 'postgres://sync@db.internal/connect_sync?password=${PGPASSWORD}&sslmode=require' });
+    const scrub = secretScrubber(config!);
+    expect(scrub(`authentication failed: ${PASSWORD}`)).not.toContain(PASSWORD);
+    expect(describeConfig(config!)).not.toContain(PASSWORD);
+  });
+
   it('keeps the url out of log lines that carry the config or its state section', () => {
     const { config } = parseState({ url: 'postgres://sync:${PGPASSWORD}@db.internal/connect_sync' });
     const capture = captureLogger();
