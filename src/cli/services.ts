@@ -5,8 +5,7 @@
 import { createCadenceClient } from '../adapters/cadence/client.js';
 import { createConnectClient, type ConnectClient } from '../adapters/connect/client.js';
 import { openPostgresState } from '../adapters/postgres/state.js';
-import { sqliteState } from '../adapters/sqlite/state.js';
-import { openStateStore } from '../adapters/sqlite/store.js';
+import { openSqliteState } from '../adapters/sqlite/state.js';
 import type { Config } from '../config/schema.js';
 import type { CadenceSink } from '../core/ports.js';
 import type { State } from '../core/state.js';
@@ -43,7 +42,7 @@ export function openState(config: Config, options: OpenStateOptions = {}): State
   if (config.state.url !== undefined) {
     return openPostgresState(config.state.url, { deptCode: config.cadence.deptCode, clientName: config.connect.clientName }, { readonly });
   }
-  return sqliteState(openStateStore(config.state.path, { readonly, ...(options.writeThrough === true && { writeBehind: false }) }));
+  return openSqliteState(config.state.path, { readonly, ...(options.writeThrough === true && { writeBehind: false }) });
 }
 
 /** Opens the services; `readonly` opens the state without writing anything (dry runs). */

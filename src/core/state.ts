@@ -144,10 +144,8 @@ export interface State {
   readonly journal: OptOutJournal;
   readonly report: ReportRows;
   /**
-   * Waits until every write asked for is durable (a backend may commit the frequent
-   * writes of an import behind the caller's back). The lock is not released by close.
+   * Commits every write asked for (a backend may commit the frequent writes of an import
+   * behind the caller's back), then closes. The lock is not released. Idempotent.
    */
-  flush(): Promise<void>;
-  /** Flushes, then closes. Idempotent. */
   close(): Promise<void>;
 }

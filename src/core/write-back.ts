@@ -53,11 +53,6 @@ export function connectValueFor(change: Pick<OptOutChange, 'optedOut'>, optOut: 
   return change.optedOut ? optOut.optedOutValue : optOut.optedInValue;
 }
 
-/** Whether a feed change is one connect-sync must write back (not its own import's echo). */
-export function needsWriteBack(change: Pick<OptOutChange, 'source'>): boolean {
-  return change.source !== 'import';
-}
-
 /**
  * A run's write-back: the feed into the journal (when configured), then every pending
  * entry, backoff or not. Failures no run has reported yet become report rows of this run.

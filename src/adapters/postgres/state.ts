@@ -30,11 +30,6 @@ export interface PostgresStateOptions {
   isProcessAlive?: (pid: number, host: string) => boolean;
 }
 
-/** Whether `url` names a PostgreSQL database (`postgres://` or `postgresql://`). */
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
-}
-
 /** Opens `team`'s state in the PostgreSQL database at `url` (connects on first use). */
 export function openPostgresState(url: string, team: Team, options: PostgresStateOptions = {}): State {
   const db = new TeamDb(url, team, { readonly: options.readonly === true });
@@ -50,7 +45,6 @@ export function openPostgresState(url: string, team: Team, options: PostgresStat
     journal: pgOptOutJournal(db, { now, ...(options.isProcessAlive !== undefined && { alive: options.isProcessAlive }) }),
     report: pgReportRows(db),
     // Every write is committed before its promise resolves: nothing waits behind the caller.
-    flush: async () => undefined,
     async close() {
       if (closed) return;
       closed = true;

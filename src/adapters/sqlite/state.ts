@@ -73,7 +73,6 @@ export function sqliteState(store: SqliteStateStore): SqliteState {
       countStillFailing: async (exceptRunId) => store.countStillFailing(exceptRunId),
       stillFailingRows: (exceptRunId) => fromSync(() => store.iterateStillFailing(exceptRunId)),
     },
-    flush: async () => store.flush(),
     close: async () => store.close(),
   };
 }
