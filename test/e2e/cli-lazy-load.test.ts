@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_BIN } from '../support/cli.js';
+import { SECRET_ENV, minimalConfig, writeConfig } from '../support/config-files.js';
 
 let dir: string;
 let preload: string;
@@ -36,9 +37,9 @@ export async function resolve(specifier, context, next) {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the CLI with the hook; resolves with its output and the modules it loaded. */
-function runTraced(args: string[], cwd = dir): Promise<{ code: number | null; stdout: string; loaded: string[] }> {
+function runTraced(args: string[], cwd = dir, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; loaded: string[] }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', pathToFileURL(preload).href, CLI_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', pathToFileURL(preload).href, CLI_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -54,6 +55,7 @@ function runTraced(args: string[], cwd = dir): Promise<{ code: number | null; st
 const COMMAND_IMPLEMENTATIONS = /\/dist\/cli\/commands\//;
 const SANDBOX = /\/dist\/sandbox\//;
 const MAILER_LIBRARIES = /\/node_modules\/(nodemailer|smtp-server)\//;
+const POSTGRES_DRIVER = /\/node_modules\/pg(-[a-z]+)?\//;
 
 describe('lazy command loading', () => {
   it('lists every command from the definitions alone', async () => {
@@ -94,5 +96,13 @@ describe('lazy command loading', () => {
     expect(code).toBe(2);
     expect(loaded.some((url) => /\/dist\/cli\/commands\/import\.js$/.test(url))).toBe(true);
     expect(loaded.filter((url) => SANDBOX.test(url) || MAILER_LIBRARIES.test(url) || /commands\/(demo|sandbox|import-dry-run)\.js$/.test(url))).toEqual([]);
+  });
+
+  it('loads no PostgreSQL driver for a team whose state is the SQLite file', async () => {
+    const config = writeConfig(dir, { ...minimalConfig(), state: { path: 'lazy.sqlite' } }, 'sqlite-state.yaml');
+    const { code, loaded } = await runTraced(['-c', config, 'status'], dir, SECRET_ENV);
+    expect(code).toBe(0);
+    expect(loaded.some((url) => /\/dist\/cli\/commands\/status\.js$/.test(url))).toBe(true);
+    expect(loaded.filter((url) => POSTGRES_DRIVER.test(url))).toEqual([]);
   });
 });

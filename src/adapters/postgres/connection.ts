@@ -5,7 +5,7 @@
  * driver's connection failures into StateFileError messages that name host and database.
  */
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { stateUrlSecrets } from '../../config/state-url.js';
 import { StateFileError } from '../../errors.js';
 
@@ -47,9 +47,18 @@ export function passwordsOf(url: string): string[] {
   return stateUrlSecrets(url).sort((a, b) => b.length - a.length);
 }
 
+/**
+ * The driver, loaded when a PostgreSQL state is first used: every command of a team on
+ * the SQLite file would otherwise load it at start-up for nothing.
+ */
+function loadDriver(): Promise<{ default: typeof pg }> {
+  return import('pg');
+}
+
 /** A pool for `url`; idle connections that fail are dropped, never crash the process. */
-export function openPool(url: string, max: number): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'connect-sync' });
+export async function openPool(url: string, max: number): Promise<pg.Pool> {
+  const { default: driver } = await loadDriver();
+  const pool = new driver.Pool({ connectionString: url, max, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'connect-sync' });
   // An idle client losing its server emits here; the next query on the pool reports it.
   pool.on('error', () => undefined);
   return pool;
@@ -59,8 +68,9 @@ export function openPool(url: string, max: number): pg.Pool {
  * A single connection of its own (the lock's session). TCP keepalive, so that a network
  * path that drops idle connections (NAT, a load balancer) does not end it unseen.
  */
-export function newClient(url: string): pg.Client {
-  return new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'connect-sync lock', keepAlive: true });
+export async function newClient(url: string): Promise<pg.Client> {
+  const { default: driver } = await loadDriver();
+  return new driver.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: 'connect-sync lock', keepAlive: true });
 }
 
 /**

@@ -21,7 +21,8 @@ export class TeamDb {
   readonly readonly: boolean;
   readonly #url: string;
   readonly #secrets: string[];
-  readonly #pool: pg.Pool;
+  /** Made by the first use (the driver loads then). */
+  #pool: pg.Pool | undefined;
   #ready: Promise<void> | undefined;
   /** A read-only view of a database connect-sync never wrote to: every read is empty. */
   #empty = false;
@@ -35,7 +36,6 @@ export class TeamDb {
     this.target = targetOf(url);
     this.readonly = options.readonly;
     this.#secrets = passwordsOf(url);
-    this.#pool = openPool(url, POOL_SIZE);
   }
 
   get url(): string {
@@ -69,7 +69,7 @@ export class TeamDb {
     await this.ready();
     if (this.#empty) return [];
     try {
-      return (await this.#pool.query(sql, [this.team.deptCode, this.team.clientName, ...params.map(textSafe)])).rows;
+      return (await this.#pool!.query(sql, [this.team.deptCode, this.team.clientName, ...params.map(textSafe)])).rows;
     } catch (error) {
       throw this.failure(error);
     }
@@ -78,7 +78,7 @@ export class TeamDb {
   /** Runs `work` in one transaction on one connection; rolled back when it throws. */
   async transaction<T>(work: (query: Query) => Promise<T>): Promise<T> {
     await this.ready();
-    const client = await this.#pool.connect().catch((error: unknown) => {
+    const client = await this.#pool!.connect().catch((error: unknown) => {
       throw this.failure(error);
     });
     const query: Query = async (sql, params = []) => (await client.query(sql, [this.team.deptCode, this.team.clientName, ...params.map(textSafe)])).rows;
@@ -107,6 +107,7 @@ export class TeamDb {
   }
 
   async #open(): Promise<void> {
+    this.#pool ??= await openPool(this.#url, POOL_SIZE);
     const client = await this.#pool.connect().catch((error: unknown) => {
       throw this.failure(error);
     });
@@ -123,7 +124,7 @@ export class TeamDb {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#pool.end().catch(() => undefined);
+    await this.#pool?.end().catch(() => undefined);
   }
 }
 

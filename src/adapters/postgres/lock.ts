@@ -80,7 +80,7 @@ export function pgRunLock(db: TeamDb, now: () => Date): PgRunLock {
   /** A new session, and whether it has ended since it was opened (it may end before it becomes the lock's). */
   async function openSession(): Promise<{ client: pg.Client; ended(): boolean }> {
     await db.ready();
-    const client = newClient(db.url);
+    const client = await newClient(db.url);
     let ended = false;
     // A lock session that ends under the run takes the lock with it: the State's next write refuses.
     const lost = () => {
