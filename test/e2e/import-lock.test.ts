@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cadenceDifferences, expectedCadence, expectedImportExit } from '../support/oracle.js';
-import { importJson, startCli, statusJson, strictSummary } from '../support/import-e2e.js';
+import { importJson, statusJson, strictSummary, whileImportHeld } from '../support/import-e2e.js';
 import { sandboxProject, type SandboxProject } from '../support/sandbox-project.js';
 
 describe('import: two at once', () => {
@@ -16,26 +16,12 @@ describe('import: two at once', () => {
 
   it('the second exits 4 and names the holder; the first completes', async () => {
     const { sandbox } = project;
-    // The first import is held at its first page (lock taken, run started) until released.
-    let reached!: () => void;
-    const atFirstPage = new Promise<void>((resolve) => (reached = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const remove = sandbox.connect.onBetweenPages(async () => {
-      reached();
-      await released;
-    });
-    const first = startCli(project, ['import', '--json', '--no-email']);
-    try {
-      await Promise.race([atFirstPage, first.done.then((result) => Promise.reject(new Error(`the first import ended early: ${result.stderr}`)))]);
+    // The first import is held at its first page (lock taken, run started) meanwhile.
+    const result = await whileImportHeld(project, ['import', '--json', '--no-email'], async (first) => {
       const second = await project.cli(['import', '--json', '--no-email']);
       expect(second.code, second.stderr).toBe(4);
       expect(second.stderr).toMatch(new RegExp(`pid ${first.pid} on .+ since \\d{4}-\\d{2}-\\d{2}`));
-    } finally {
-      release();
-      remove();
-    }
-    const result = await first.done;
+    });
     expect(result.code, result.stderr).toBe(expectedImportExit(project.sandbox));
     strictSummary(result);
     expect(cadenceDifferences(sandbox, expectedCadence(sandbox))).toEqual([]);

@@ -4,7 +4,7 @@
  * ends the run failed with why, the lock free and the change still pending for the next run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importJson, startCli, statusJson } from '../support/import-e2e.js';
+import { importJson, statusJson, whileImportHeld } from '../support/import-e2e.js';
 import { expectedCadence } from '../support/oracle.js';
 import { sandboxProject, type SandboxProject } from '../support/sandbox-project.js';
 
@@ -45,28 +45,13 @@ describe('optouts: the run around the write-back', () => {
   });
 
   it('a live import holding the lock: exit 4 naming its pid, no run recorded', async () => {
-    const { sandbox } = project;
     const runsBefore = (await statusJson(project)).runs.length;
-    // The import is held at its first page (lock taken, run started) until released.
-    let reached!: () => void;
-    const atFirstPage = new Promise<void>((resolve) => (reached = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const remove = sandbox.connect.onBetweenPages(async () => {
-      reached();
-      await released;
-    });
-    const holder = startCli(project, ['import', '--json', '--no-email', '--full']);
-    try {
-      await Promise.race([atFirstPage, holder.done.then((result) => Promise.reject(new Error(`the import ended early: ${result.stderr}`)))]);
+    // The import is held at its first page (lock taken, run started) meanwhile.
+    const held = await whileImportHeld(project, ['import', '--json', '--no-email', '--full'], async (holder) => {
       const busy = await project.cli(['optouts', '--json', '--no-email']);
       expect(busy.code, busy.stderr).toBe(4);
       expect(busy.stderr).toMatch(new RegExp(`pid ${holder.pid} on .+ since \\d{4}-\\d{2}-\\d{2}`));
-    } finally {
-      release();
-      remove();
-    }
-    const held = await holder.done;
+    });
     expect(held.code, held.stderr).toBe(1);
     const status = await statusJson(project);
     expect(status.runs).toHaveLength(runsBefore + 1);

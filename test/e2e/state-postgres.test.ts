@@ -9,7 +9,7 @@ import { afterEach, expect, it } from 'vitest';
 import { openPostgresState } from '../../src/adapters/postgres/state.js';
 import type { BatchInfo } from '../../src/sandbox/cadence/index.js';
 import { cadenceDifferences, expectedCadence } from '../support/oracle.js';
-import { importJson, sentSince, startCli, statusJson, strictSummary, waitUntil } from '../support/import-e2e.js';
+import { importJson, sentSince, startCli, statusJson, strictSummary, waitUntil, whileImportHeld } from '../support/import-e2e.js';
 import { sandboxProject, type SandboxProject } from '../support/sandbox-project.js';
 import { postgresSandboxProject, type PostgresSandboxProject } from '../support/postgres-project.js';
 import { postgresPassword } from '../support/postgres.js';
@@ -62,25 +62,11 @@ it('imports as on the SQLite file: same exit code, counts and Cadence; the next 
 it('a second import exits 4 naming the holder while the first holds the team lock', async () => {
   const project = await onPostgres({ contacts: 100 });
   const { sandbox } = project;
-  let reached!: () => void;
-  const atFirstPage = new Promise<void>((resolve) => (reached = resolve));
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  const remove = sandbox.connect.onBetweenPages(async () => {
-    reached();
-    await released;
-  });
-  const first = startCli(project, ['import', '--json', '--no-email']);
-  try {
-    await Promise.race([atFirstPage, first.done.then((result) => Promise.reject(new Error(`the first import ended early: ${result.stderr}`)))]);
+  const done = await whileImportHeld(project, ['import', '--json', '--no-email'], async (first) => {
     const second = await project.cli(['import', '--json', '--no-email']);
     expect(second.code, second.stderr).toBe(4);
     expect(second.stderr).toMatch(new RegExp(`pid ${first.pid} on .+ since \\d{4}-\\d{2}-\\d{2}`));
-  } finally {
-    release();
-    remove();
-  }
-  const done = await first.done;
+  });
   const summary = strictSummary(done);
   expect(summary.errors).toBe(summary.matched - expectedCadence(sandbox).size);
   expect(done.code, done.stderr).toBe(summary.errors > 0 ? 1 : 0);

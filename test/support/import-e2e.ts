@@ -172,3 +172,28 @@ export async function firstImport(project: SandboxProject): Promise<ImportRun> {
   expect(run.result.code, run.result.stderr).toBe(expectedImportExit(project.sandbox));
   return run;
 }
+
+/**
+ * Starts `connect-sync <args>` (an import) and holds it at its first page, lock taken and
+ * run started, while `whileHeld` runs; then lets it go on and resolves with how it ended.
+ * Fails when the import ends before it reaches its first page.
+ */
+export async function whileImportHeld(project: SandboxProject, args: string[], whileHeld: (held: RunningCli) => Promise<void>): Promise<CliResult> {
+  let reached!: () => void;
+  const atFirstPage = new Promise<void>((resolve) => (reached = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const remove = project.sandbox.connect.onBetweenPages(async () => {
+    reached();
+    await released;
+  });
+  const held = startCli(project, args);
+  try {
+    await Promise.race([atFirstPage, held.done.then((result) => Promise.reject(new Error(`the import ended before its first page: ${result.stderr}`)))]);
+    await whileHeld(held);
+  } finally {
+    release();
+    remove();
+  }
+  return held.done;
+}
