@@ -8,7 +8,7 @@
 import type { CadenceConsent, JournalEntry, OptOutPosition } from '../../core/ports.js';
 import type { OptOutJournal } from '../../core/state.js';
 import { consentOf, isDecisive, isRecorded, judgeChange, type JournalChange, type JournalSource, type JournalVerdict } from '../../core/optout-journal.js';
-import { isProcessAlive } from '../sqlite/lock.js';
+import { isProcessAlive } from '../process-alive.js';
 import { lockKey } from './connection.js';
 import type { Query, TeamDb } from './db.js';
 import { chunks } from './sync.js';

@@ -28,6 +28,7 @@ function transpileStore(out: string): string {
     path.join(srcRoot, 'core', 'optout-journal.ts'),
     path.join(srcRoot, 'core', 'still-failing.ts'),
     path.join(srcRoot, 'core', 'run-life.ts'),
+    path.join(srcRoot, 'adapters', 'process-alive.ts'),
     ...fs
       .readdirSync(here)
       .filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'))
