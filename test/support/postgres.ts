@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { createDatabase } from '../../src/bench/postgres-server.js';
 
 /** The admin URL of the run's server; throws (the test fails) when it did not start. */
 export function postgresServerUrl(): string {
@@ -18,18 +19,7 @@ export function postgresServerUrl(): string {
 
 /** Creates an empty database and returns its URL (password included: tests only). */
 export async function freshDatabase(prefix = 'cs'): Promise<string> {
-  const admin = postgresServerUrl();
-  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return createDatabase(postgresServerUrl(), `${prefix}_${randomBytes(6).toString('hex')}`);
 }
 
 /** Runs `work` on a single connection to `url` (inspecting tables, killing sessions). */
