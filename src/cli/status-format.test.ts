@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { RunCounts, RunRecord, Watermark } from '../core/ports.js';
+import { emptyRunCounts } from '../core/run-life.js';
 import { alignColumns, formatDuration, formatStatus, statusJson, type StatusInput } from './status-format.js';
 
 function counts(partial: Partial<RunCounts> = {}): RunCounts {
-  return {
-    matched: 0,
-    imported: 0,
-    errors: 0,
-    warnings: 0,
-    notProcessed: 0,
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    perFilter: {},
-    writeBack: { written: 0, failed: 0, skipped: 0 },
-    ...partial,
-  };
+  return { ...emptyRunCounts(), ...partial };
 }
 
 const runs: RunRecord[] = [
